@@ -1,0 +1,103 @@
+//! Outbound HTTP GET with the safety every call gets: an overall deadline, a body-size cap,
+//! an explicit redirect policy and no ambient proxy (the reference's `fetch` uses none either).
+
+use reqwest::{redirect, Client, Url};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirects {
+    /// Follow up to 20 redirects, like WHATWG `fetch`.
+    Follow,
+    /// Never follow: a 3xx is returned as is (jose's `redirect: 'manual'`).
+    Refuse,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub status_text: String,
+    /// Read only for 2xx answers.
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    Timeout(Duration),
+    TooLarge(usize),
+    Network(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Timeout(limit) => write!(f, "no complete response within {} ms", limit.as_millis()),
+            Self::TooLarge(limit) => write!(f, "response body larger than {limit} bytes"),
+            Self::Network(detail) => f.write_str(detail),
+        }
+    }
+}
+
+fn client(redirects: Redirects) -> Result<&'static Client, Failure> {
+    static FOLLOW: OnceLock<Result<Client, String>> = OnceLock::new();
+    static REFUSE: OnceLock<Result<Client, String>> = OnceLock::new();
+    let (cell, policy) = match redirects {
+        Redirects::Follow => (&FOLLOW, redirect::Policy::limited(20)),
+        Redirects::Refuse => (&REFUSE, redirect::Policy::none()),
+    };
+    cell.get_or_init(|| {
+        Client::builder()
+            .no_proxy()
+            .redirect(policy)
+            .user_agent(concat!("mcp-auth-rs/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| error_chain(&e))
+    })
+    .as_ref()
+    .map_err(|e| Failure::Network(e.clone()))
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+/// GETs `url`. Non-2xx answers come back without their body; 2xx bodies are read up to the cap.
+pub async fn get(url: &Url, redirects: Redirects, headers: &[(String, String)], limits: Limits) -> Result<Response, Failure> {
+    let client = client(redirects)?;
+    let exchange = async {
+        let mut request = client.get(url.clone());
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let mut response = request.send().await.map_err(|e| Failure::Network(error_chain(&e)))?;
+        let status = response.status();
+        let status_text = status.canonical_reason().unwrap_or("").to_string();
+        let mut body = Vec::new();
+        if status.is_success() {
+            if response.content_length().is_some_and(|len| len > limits.max_body_bytes as u64) {
+                return Err(Failure::TooLarge(limits.max_body_bytes));
+            }
+            while let Some(chunk) = response.chunk().await.map_err(|e| Failure::Network(error_chain(&e)))? {
+                if body.len() + chunk.len() > limits.max_body_bytes {
+                    return Err(Failure::TooLarge(limits.max_body_bytes));
+                }
+                body.extend_from_slice(&chunk);
+            }
+        }
+        Ok(Response { status: status.as_u16(), status_text, body })
+    };
+    tokio::time::timeout(limits.timeout, exchange).await.unwrap_or(Err(Failure::Timeout(limits.timeout)))
+}

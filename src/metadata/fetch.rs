@@ -1,0 +1,79 @@
+//! Fetching authorization-server metadata: HTTP, JSON, and the reference's error outcomes.
+
+use super::schema::{parse_fields, KeyStyle, AUTH_SERVER_FIELDS};
+use super::well_known::{parse_url, ServerType};
+use crate::error::{AuthError, AuthResult, ErrorKind};
+use crate::http::{self, Failure, Limits, Redirects};
+use serde_json::{json, Map, Value};
+use std::time::Duration;
+
+pub const DEFAULT_LIMITS: Limits = Limits { timeout: Duration::from_secs(10), max_body_bytes: 1024 * 1024 };
+
+/// Metadata that passed the schema: camelCase keys, known fields only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedConfig {
+    pub metadata: Map<String, Value>,
+    pub server_type: ServerType,
+}
+
+impl ResolvedConfig {
+    pub fn field(&self, camel_name: &str) -> Option<&str> {
+        self.metadata.get(camel_name).and_then(Value::as_str)
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({ "metadata": self.metadata, "type": self.server_type.name() })
+    }
+}
+
+fn fetch_error(url: &str, reason: &str) -> AuthError {
+    AuthError::config("fetch_server_config_error", format!("Failed to fetch server config from {url}: {reason}"))
+}
+
+/// Parses a response body as `response.json()` would: UTF-8 with replacement, BOM ignored.
+pub fn parse_json_body(body: &[u8]) -> AuthResult<Value> {
+    let text = String::from_utf8_lossy(body);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    serde_json::from_str(text).map_err(|e| {
+        AuthError::new(ErrorKind::Syntax, "").with_message(format!("Unexpected token in JSON: {e}"))
+    })
+}
+
+/// GETs the metadata document at `url` and returns it once it is known to be a JSON object
+/// (arrays included, as in the reference); the schema is checked by [`parse_server_metadata`].
+pub async fn fetch_metadata_document(url: &str, limits: Limits) -> AuthResult<Value> {
+    let target = parse_url(url)?;
+    let response = http::get(&target, Redirects::Follow, &[], limits).await.map_err(|failure| match failure {
+        Failure::Network(detail) => AuthError::network(detail),
+        other => fetch_error(url, &other.to_string()),
+    })?;
+    if !(200..300).contains(&response.status) {
+        return Err(fetch_error(url, &response.status_text));
+    }
+    let document = parse_json_body(&response.body)?;
+    if !(document.is_object() || document.is_array()) {
+        return Err(AuthError::auth_server("invalid_server_metadata").with_cause(json!({
+            "metadata": document,
+            "message": "The server metadata is not a valid object or is null.",
+        })));
+    }
+    Ok(document)
+}
+
+/// Applies the snake_case schema to a (possibly transpiled) document.
+pub fn parse_server_metadata(candidate: &Value, server_type: ServerType) -> AuthResult<ResolvedConfig> {
+    match parse_fields(candidate, AUTH_SERVER_FIELDS, KeyStyle::Snake) {
+        Ok(metadata) => Ok(ResolvedConfig { metadata, server_type }),
+        Err(issues) => {
+            let fields: Vec<_> = issues.iter().map(|i| json!({ "path": i.field, "message": i.problem })).collect();
+            Err(AuthError::auth_server("invalid_server_metadata")
+                .with_cause(json!({ "metadata": candidate, "parseError": { "issues": fields } })))
+        }
+    }
+}
+
+/// Fetch + schema in one go (the path used when no JS `transpileData` is involved).
+pub async fn fetch_server_config(url: &str, server_type: ServerType, limits: Limits) -> AuthResult<ResolvedConfig> {
+    let document = fetch_metadata_document(url, limits).await?;
+    parse_server_metadata(&document, server_type)
+}
