@@ -1,9 +1,28 @@
-'use strict';
-// Public entry (CommonJS). index.mjs re-exports this same module, so ESM and CJS users share
-// one copy of every class.
-
-module.exports = {
-  ...require('./lib/errors.js'),
-  ...require('./lib/schemas.js'),
-  ...require('./lib/discovery.js'),
-};
+// Public entry. ESM; `require('mcp-auth-rs')` loads this same module (Node's require(esm)), so
+// both module systems share one copy of every class.
+export {
+  MCPAuthError,
+  MCPAuthConfigError,
+  MCPAuthAuthServerError,
+  MCPAuthBearerAuthError,
+  MCPAuthTokenVerificationError,
+  authServerErrorDescription,
+  bearerAuthErrorDescription,
+  tokenVerificationErrorDescription,
+} from './lib/errors.js';
+export {
+  authorizationServerMetadataSchema,
+  camelCaseAuthorizationServerMetadataSchema,
+  protectedResourceMetadataSchema,
+  camelCaseProtectedResourceMetadataSchema,
+} from './lib/schemas.js';
+export {
+  serverMetadataPaths,
+  defaultValues,
+  getIssuer,
+  fetchServerConfig,
+  fetchServerConfigByWellKnownUrl,
+  validateServerConfig,
+} from './lib/discovery.js';
+export { handleBearerAuth, createVerifyJwt } from './lib/bearer.js';
+export { MCPAuth } from './lib/mcp-auth.js';

@@ -1,12 +1,10 @@
-'use strict';
-// The error classes of the public API. Messages come from the addon's tables, so each text
-// exists once; the classes themselves must be real JS classes users can throw and `instanceof`.
-
-const { tables, setErrorFactory } = require('./native.js');
+// The error classes of the public API. Messages come from the addon's tables (each text exists
+// once); the classes are real JS classes users throw and test with `instanceof`.
+import { tables, RAW_ERROR_KEY } from './native.js';
 
 const dropFalsy = (object) => Object.fromEntries(Object.entries(object).filter(([, value]) => value));
 
-class MCPAuthError extends Error {
+export class MCPAuthError extends Error {
   constructor(code, message) {
     super(message);
     this.code = code;
@@ -18,18 +16,18 @@ class MCPAuthError extends Error {
   }
 }
 
-class MCPAuthConfigError extends MCPAuthError {
+export class MCPAuthConfigError extends MCPAuthError {
   constructor(code, message) {
     super(code, message);
     this.name = 'MCPAuthConfigError';
   }
 }
 
-const authServerErrorDescription = Object.freeze({ ...tables.authServerErrors });
-const bearerAuthErrorDescription = Object.freeze({ ...tables.bearerAuthErrors });
-const tokenVerificationErrorDescription = Object.freeze({ ...tables.tokenVerificationErrors });
+export const authServerErrorDescription = Object.freeze({ ...tables.authServerErrors });
+export const bearerAuthErrorDescription = Object.freeze({ ...tables.bearerAuthErrors });
+export const tokenVerificationErrorDescription = Object.freeze({ ...tables.tokenVerificationErrors });
 
-class MCPAuthAuthServerError extends MCPAuthError {
+export class MCPAuthAuthServerError extends MCPAuthError {
   constructor(code, cause) {
     super(code, authServerErrorDescription[code] || tables.fallbacks.authServer);
     this.cause = cause;
@@ -37,7 +35,7 @@ class MCPAuthAuthServerError extends MCPAuthError {
   }
 }
 
-class MCPAuthBearerAuthError extends MCPAuthError {
+export class MCPAuthBearerAuthError extends MCPAuthError {
   constructor(code, cause) {
     super(code, bearerAuthErrorDescription[code] || tables.fallbacks.bearerAuth);
     this.cause = cause;
@@ -53,7 +51,7 @@ class MCPAuthBearerAuthError extends MCPAuthError {
   }
 }
 
-class MCPAuthTokenVerificationError extends MCPAuthError {
+export class MCPAuthTokenVerificationError extends MCPAuthError {
   constructor(code, cause) {
     super(code, tokenVerificationErrorDescription[code] || tables.fallbacks.tokenVerification);
     this.cause = cause;
@@ -61,41 +59,65 @@ class MCPAuthTokenVerificationError extends MCPAuthError {
   }
 }
 
-const withCode = (error, code) => {
-  if (code) error.code = code;
-  return error;
+/** The addon's class name for a JS error that gets an HTTP answer (`undefined` otherwise). */
+export const answeredKind = (error) => {
+  if (error instanceof MCPAuthTokenVerificationError) return 'TokenVerification';
+  if (error instanceof MCPAuthBearerAuthError) return 'BearerAuth';
+  if (error instanceof MCPAuthAuthServerError) return 'AuthServer';
+  if (error instanceof MCPAuthConfigError) return 'Config';
+  return undefined;
 };
 
-/** Builds the JS error for a structured addon error `{ kind, code, message?, cause? }`. */
+// Marked error objects from the addon (jose failures) come back as `Error`s with the same keys.
+const revive = (value) => {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(revive);
+  if (RAW_ERROR_KEY in value) return Object.assign(new Error(value[RAW_ERROR_KEY].name), value[RAW_ERROR_KEY]);
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, revive(inner)]));
+};
+
 const fromStructured = ({ kind, code, message, cause }) => {
   switch (kind) {
     case 'Config':
       return new MCPAuthConfigError(code, message);
     case 'AuthServer':
-      return new MCPAuthAuthServerError(code, cause);
+      return new MCPAuthAuthServerError(code, revive(cause));
     case 'BearerAuth':
-      return new MCPAuthBearerAuthError(code, cause);
+      return new MCPAuthBearerAuthError(code, revive(cause));
     case 'TokenVerification':
-      return new MCPAuthTokenVerificationError(code, cause);
+      return new MCPAuthTokenVerificationError(code, revive(cause));
     case 'Syntax':
       return new SyntaxError(message);
     case 'Network':
       // Shaped like undici's failure, so code written against `fetch` errors keeps working.
       return new TypeError(message, { cause: new Error(cause?.message) });
     default:
-      return withCode(new TypeError(message), code);
+      return Object.assign(new TypeError(message), code ? { code } : {});
   }
 };
 
-setErrorFactory(fromStructured);
+const ERROR_PREFIX = 'MCPAUTH:';
 
-module.exports = {
-  MCPAuthError,
-  MCPAuthConfigError,
-  MCPAuthAuthServerError,
-  MCPAuthBearerAuthError,
-  MCPAuthTokenVerificationError,
-  authServerErrorDescription,
-  bearerAuthErrorDescription,
-  tokenVerificationErrorDescription,
+/** An encoded addon error (`MCPAUTH:{…}`) as the JS error the reference would throw. */
+export const decodeError = (encoded) => fromStructured(JSON.parse(encoded.slice(ERROR_PREFIX.length)));
+
+const decodeThrown = (error) =>
+  typeof error?.message === 'string' && error.message.startsWith(ERROR_PREFIX) ? decodeError(error.message) : error;
+
+/** Runs a synchronous addon call, rethrowing its errors as JS errors. */
+export const callSync = (call) => {
+  try {
+    return call();
+  } catch (error) {
+    throw decodeThrown(error);
+  }
+};
+
+/** Awaits an asynchronous addon call, rejecting with JS errors. */
+export const callAsync = async (call) => {
+  try {
+    return await call();
+  } catch (error) {
+    throw decodeThrown(error);
+  }
 };

@@ -1,42 +1,36 @@
-'use strict';
-// The one place that talks to the addon: loads it, decodes its structured errors into JS errors.
+// The addon and its fixed tables, plus the one JSON encoding used for everything sent to it.
+import { createRequire } from 'node:module';
 
-const binding = require('../binding.js');
+const require = createRequire(import.meta.url);
 
-const ERROR_PREFIX = 'MCPAUTH:';
-const tables = JSON.parse(binding.staticTables());
+export const binding = require('../binding.cjs');
+export const tables = JSON.parse(binding.staticTables());
 
-// Set by errors.js (which needs `tables`), so this module stays free of import cycles.
-let raiseStructured;
-const setErrorFactory = (factory) => {
-  raiseStructured = factory;
+/** Key that marks a JS `Error` in JSON sent to the addon: bodies keep an error's keys as is. */
+export const RAW_ERROR_KEY = '\u0000raw';
+
+const isPlainObject = (value) => {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 };
 
-/** Turns an addon error into the JS error the reference would throw; passes others through. */
-const decodeError = (error) => {
-  const message = error?.message;
-  if (typeof message === 'string' && message.startsWith(ERROR_PREFIX)) {
-    return raiseStructured(JSON.parse(message.slice(ERROR_PREFIX.length)));
-  }
-  return error;
-};
+// JSON as the reference's libraries see values: errors keep their own keys (marked), other class
+// instances become their own enumerable properties, BigInts become an (invalid) object.
+function replacer(key, value) {
+  const raw = this[key];
+  if (typeof raw === 'bigint') return {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || raw instanceof Date) return value;
+  if (raw instanceof Error) return { [RAW_ERROR_KEY]: { ...raw } };
+  return isPlainObject(raw) ? value : { ...raw };
+}
 
-/** Calls a synchronous addon function, rethrowing its errors as JS errors. */
-const callSync = (fn, ...args) => {
-  try {
-    return fn(...args);
-  } catch (error) {
-    throw decodeError(error);
-  }
-};
+/** JSON text for the addon (`'null'` for `undefined`). */
+export const jsonArg = (value) => JSON.stringify(value, replacer) ?? 'null';
 
-/** Awaits an asynchronous addon function, rejecting with JS errors. */
-const callAsync = async (fn, ...args) => {
-  try {
-    return await fn(...args);
-  } catch (error) {
-    throw decodeError(error);
-  }
+/** Only the listed keys of a plain object (what a schema reads); other values unchanged. */
+export const pickKeys = (value, keys) => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const picked = {};
+  for (const key of keys) picked[key] = value[key];
+  return picked;
 };
-
-module.exports = { binding, tables, callSync, callAsync, decodeError, setErrorFactory };

@@ -1,9 +1,7 @@
-'use strict';
-// zod schemas of the public API, built from the addon's field lists (the same lists Rust parses
-// with), so the JS objects and the native checks cannot drift apart.
-
-const { z } = require('zod');
-const { tables } = require('./native.js');
+// zod schemas of the public API, built from the addon's field lists (the lists Rust parses with),
+// so the JS objects and the native checks cannot drift apart.
+import { z } from 'zod';
+import { tables } from './native.js';
 
 const zodOf = (kind) => {
   if (kind === 'string') return z.string();
@@ -13,17 +11,16 @@ const zodOf = (kind) => {
 
 const buildSchema = (fields, keyOf) =>
   z.object(
-    Object.fromEntries(
-      fields.map((field) => [keyOf(field), field.required ? zodOf(field.kind) : zodOf(field.kind).optional()]),
-    ),
+    Object.fromEntries(fields.map((field) => [keyOf(field), field.required ? zodOf(field.kind) : zodOf(field.kind).optional()])),
   );
 
 const snake = (field) => field.name;
 const camel = (field) => field.camel;
 
-module.exports = {
-  authorizationServerMetadataSchema: buildSchema(tables.authServerFields, snake),
-  camelCaseAuthorizationServerMetadataSchema: buildSchema(tables.authServerFields, camel),
-  protectedResourceMetadataSchema: buildSchema(tables.protectedResourceFields, snake),
-  camelCaseProtectedResourceMetadataSchema: buildSchema(tables.protectedResourceFields, camel),
-};
+export const authServerFieldNames = tables.authServerFields.map(snake);
+export const camelAuthServerFieldNames = tables.authServerFields.map(camel);
+
+export const authorizationServerMetadataSchema = buildSchema(tables.authServerFields, snake);
+export const camelCaseAuthorizationServerMetadataSchema = buildSchema(tables.authServerFields, camel);
+export const protectedResourceMetadataSchema = buildSchema(tables.protectedResourceFields, snake);
+export const camelCaseProtectedResourceMetadataSchema = buildSchema(tables.protectedResourceFields, camel);

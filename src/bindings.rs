@@ -45,6 +45,7 @@ pub fn static_tables() -> String {
             "bearerAuth": text::BEARER_AUTH_ERROR_FALLBACK,
             "tokenVerification": text::TOKEN_VERIFICATION_ERROR_FALLBACK,
         },
+        "messages": { "metadataNotAnObject": text::METADATA_NOT_AN_OBJECT },
         "serverMetadataPaths": { "oauth": well_known::OAUTH_PATH, "oidc": well_known::OIDC_PATH },
         "defaultValues": {
             "grantTypesSupported": validate::DEFAULT_GRANT_TYPES,
@@ -69,11 +70,12 @@ fn limits(timeout_ms: Option<u32>, max_body_bytes: Option<u32>) -> Limits {
     }
 }
 
-/// Fetches a metadata document; resolves to its JSON text.
+/// Fetches a metadata document; resolves to its body text (JS parses it like `response.json()`).
 #[napi]
-pub async fn fetch_metadata_document(url: String, timeout_ms: Option<u32>, max_body_bytes: Option<u32>) -> Result<String> {
-    let document = js(fetch::fetch_metadata_document(&url, limits(timeout_ms, max_body_bytes)).await)?;
-    Ok(document.to_string())
+pub async fn fetch_metadata_text(url: String, timeout_ms: Option<u32>, max_body_bytes: Option<u32>) -> Result<String> {
+    let body = js(fetch::fetch_metadata_text(&url, limits(timeout_ms, max_body_bytes)).await)?;
+    let text = String::from_utf8_lossy(&body);
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string())
 }
 
 /// Applies the metadata schema; returns `{ metadata, type }` as JSON text.
@@ -100,4 +102,253 @@ pub fn panic_probe(message: String) -> String {
 #[napi]
 pub async fn panic_probe_async(message: String) -> Result<String> {
     panic!("{message}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// MCPAuth, bearer middleware and JWT verification.
+
+use crate::bearer::{self, IssuerRule, Policy};
+use crate::jose::{self, VerifyOptions};
+use crate::jwks::JwksOptions;
+use crate::mcp_auth::{self, Decision, JwtBearer, McpAuth, ServerLocation};
+use std::sync::Arc;
+
+/// A middleware decision as plain fields: `auth` (AuthInfo JSON) on success; `status`,
+/// `challenge` and `body` for an error answer; `error` (encoded) to reject with.
+#[napi(object)]
+pub struct BearerOutcome {
+    pub auth: Option<String>,
+    pub status: Option<u16>,
+    pub challenge: Option<String>,
+    pub body: Option<String>,
+    pub error: Option<String>,
+    pub warning: Option<String>,
+}
+
+fn encode(error: &AuthError) -> String {
+    format!("{ERROR_PREFIX}{}", serde_json::to_string(error).unwrap_or_else(|_| "{}".into()))
+}
+
+fn response_outcome(response: bearer::ErrorResponse) -> BearerOutcome {
+    BearerOutcome { auth: None, status: Some(response.status), challenge: response.www_authenticate, body: Some(response.body), error: None, warning: None }
+}
+
+fn outcome(result: mcp_auth::Outcome) -> BearerOutcome {
+    let mut converted = match result.decision {
+        Decision::Authenticated(info) => BearerOutcome { auth: Some(Value::Object(info).to_string()), status: None, challenge: None, body: None, error: None, warning: None },
+        Decision::Rejected(response) => response_outcome(response),
+        Decision::Rethrow(error) => BearerOutcome { auth: None, status: None, challenge: None, body: None, error: Some(encode(&error)), warning: None },
+    };
+    converted.warning = result.warning;
+    converted
+}
+
+fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
+    value.and_then(Value::as_array).map(|items| items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect())
+}
+
+/// `{ issuer?: string, audience?, requiredScopes?, resource?, showErrorDetails? }`.
+fn policy_from_json(json_text: &str, issuer: IssuerRule) -> Result<Policy> {
+    let config = parse_json_arg(json_text)?;
+    let text = |key: &str| config.get(key).filter(|v| bearer::truthy(v)).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+    let issuer = match config.get("issuer") {
+        Some(Value::String(exact)) => IssuerRule::Exact(exact.clone()),
+        _ => issuer,
+    };
+    let required_scopes = config.get("requiredScopes").filter(|v| bearer::truthy(v)).map(|v| string_list(Some(v)).unwrap_or_default());
+    Ok(Policy::new(issuer, text("audience"), required_scopes, text("resource").as_deref(), config.get("showErrorDetails").is_some_and(bearer::truthy)))
+}
+
+#[napi]
+pub struct McpAuthCore {
+    auth: Option<Arc<McpAuth>>,
+    report: String,
+}
+
+#[napi]
+impl McpAuthCore {
+    /// Builds the core from the shim's normalized config; never throws: the outcome (warnings to
+    /// print, error to raise) is read with `startupReport()`.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(config_json: String) -> Result<Self> {
+        let config: mcp_auth::Config = serde_json::from_str(&config_json)
+            .map_err(|e| to_js(AuthError::type_error(format!("invalid MCPAuth config: {e}"))))?;
+        let construction = McpAuth::new(config);
+        let mut report = json!({ "warnings": construction.warnings });
+        let auth = match construction.result {
+            Ok(auth) => Some(Arc::new(auth)),
+            Err(failure) => {
+                report["error"] = json!(encode(&failure.error));
+                report["invalidMetadataAt"] = match failure.invalid_metadata_at {
+                    Some(ServerLocation::Server) => json!({ "server": true }),
+                    Some(ServerLocation::Resource { resource, server }) => json!({ "resource": resource, "server": server }),
+                    None => Value::Null,
+                };
+                None
+            }
+        };
+        Ok(Self { auth, report: report.to_string() })
+    }
+
+    fn auth(&self) -> Result<&Arc<McpAuth>> {
+        self.auth.as_ref().ok_or_else(|| to_js(AuthError::type_error("MCPAuth was not constructed")))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn startup_report(&self) -> String {
+        self.report.clone()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn is_authorization_server_mode(&self) -> Result<bool> {
+        Ok(self.auth()?.mode() == mcp_auth::Mode::AuthorizationServer)
+    }
+
+    /// The verifier serving `resource` (bearerAuth steps 2–3).
+    #[napi(catch_unwind)]
+    pub fn verifier_for(&self, resource: Option<String>) -> Result<u32> {
+        js(self.auth()?.verifier_for(resource.as_deref()).map(|i| i as u32))
+    }
+
+    /// The trusted-issuer check of a verifier, for custom verify functions.
+    #[napi(catch_unwind)]
+    pub fn check_issuer(&self, verifier: u32, issuer_json: Option<String>) -> Result<()> {
+        let issuer = issuer_json.as_deref().map(parse_json_arg).transpose()?;
+        js(IssuerRule::Trusted(self.auth()?.trusted_issuers(verifier as usize)).check(issuer.as_ref()))
+    }
+
+    /// `[[path, body], …]` for `protectedResourceMetadataRouter()`.
+    #[napi(catch_unwind)]
+    pub fn resource_routes(&self) -> Result<String> {
+        Ok(json!(js(self.auth()?.resource_routes())?).to_string())
+    }
+
+    /// The delegated document if known without a fetch; `null` for a discovery config.
+    #[napi(catch_unwind)]
+    pub fn delegated_static_body(&self) -> Result<Option<String>> {
+        js(self.auth()?.delegated_static_body()).map(|body| body.map(|b| b.to_string()))
+    }
+
+    /// Fetches (once, shared) the delegated document: `{ body, warning }`.
+    #[napi]
+    pub async fn delegated_discovered_body(&self) -> Result<String> {
+        let auth = self.auth()?.clone();
+        let (body, warning) = js(auth.delegated_discovered_body().await)?;
+        Ok(json!({ "body": body, "warning": warning }).to_string())
+    }
+
+    #[napi(catch_unwind)]
+    pub fn jwt_bearer(&self, verifier: u32, policy_json: String, jwt_verify_json: String, remote_jwk_set_json: String) -> Result<JwtBearerHandle> {
+        let policy = policy_from_json(&policy_json, IssuerRule::External)?;
+        let options = VerifyOptions::from_json(&parse_json_arg(&jwt_verify_json)?);
+        let jwks = JwksOptions::from_json(&parse_json_arg(&remote_jwk_set_json)?);
+        Ok(JwtBearerHandle { inner: Arc::new(JwtBearer::new(self.auth()?.clone(), verifier as usize, policy, options, jwks)) })
+    }
+}
+
+#[napi]
+pub struct JwtBearerHandle {
+    inner: Arc<JwtBearer>,
+}
+
+#[napi]
+impl JwtBearerHandle {
+    /// The whole middleware decision when it needs no network; `null` = use `authenticateAsync`.
+    #[napi(catch_unwind)]
+    pub fn authenticate(&self, header: Option<String>) -> Option<BearerOutcome> {
+        self.inner.try_authenticate_now(header.as_deref()).map(outcome)
+    }
+
+    #[napi]
+    pub async fn authenticate_async(&self, header: Option<String>) -> BearerOutcome {
+        let inner = self.inner.clone();
+        outcome(inner.authenticate(header.as_deref()).await)
+    }
+
+    /// Only the verification (no issuer/audience/scope policy): resolves to AuthInfo JSON.
+    #[napi]
+    pub async fn verify_token(&self, token: String) -> Result<String> {
+        let inner = self.inner.clone();
+        js(inner.verify_token(&token).await.map(|info| Value::Object(info).to_string()))
+    }
+}
+
+/// The policy half of `handleBearerAuth` for JS verify functions.
+#[napi]
+pub struct BearerPolicy {
+    policy: Policy,
+}
+
+#[napi]
+impl BearerPolicy {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(policy_json: String) -> Result<Self> {
+        Ok(Self { policy: policy_from_json(&policy_json, IssuerRule::External)? })
+    }
+
+    /// The bearer token of an `Authorization` header (throws the reference's errors).
+    #[napi(catch_unwind)]
+    pub fn token(&self, header: Option<String>) -> Result<String> {
+        js(bearer::parse_authorization(header.as_deref()).map(str::to_string))
+    }
+
+    /// Issuer (string rule), audience and scope checks on `{ issuer, audience, scopes }`.
+    #[napi(catch_unwind)]
+    pub fn check(&self, auth_info_json: String) -> Result<()> {
+        let info = parse_json_arg(&auth_info_json)?;
+        js(self.policy.check(info.get("issuer"), info.get("audience"), info.get("scopes")))
+    }
+
+    /// The answer for an MCP-Auth error raised in JS: `kind` is its class, `to_json` its
+    /// `toJson(...)` output. Throws the TypeError of an invalid `resource`.
+    #[napi(catch_unwind)]
+    pub fn respond(&self, kind: String, code: String, message: String, to_json: String) -> Result<BearerOutcome> {
+        if let Some(Err(type_error)) = &self.policy.resource_metadata {
+            return Err(to_js(type_error.clone()));
+        }
+        let resource_metadata = self.policy.resource_metadata.as_ref().and_then(|r| r.as_ref().ok()).map(String::as_str);
+        let response = match kind.as_str() {
+            "BearerAuth" | "TokenVerification" => {
+                let body = bearer::js_error_body(parse_json_arg(&to_json)?);
+                bearer::challenge_response(&code, &message, resource_metadata, body)
+            }
+            _ => bearer::server_error_response(&code, &message, self.policy.show_error_details),
+        };
+        Ok(response_outcome(response))
+    }
+}
+
+/// `createVerifyJwt` with a JS key: the token is parsed here, the key resolved in JS.
+#[napi]
+pub struct JwtKeyVerifier {
+    options: VerifyOptions,
+}
+
+#[napi]
+impl JwtKeyVerifier {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(jwt_verify_json: String) -> Result<Self> {
+        Ok(Self { options: VerifyOptions::from_json(&parse_json_arg(&jwt_verify_json)?) })
+    }
+
+    /// The protected header as JSON (what jose passes to `getKey`).
+    #[napi(catch_unwind)]
+    pub fn protected_header(&self, token: String) -> Result<String> {
+        let jws = js(jose::parse_compact(&token, &self.options).map_err(|e| bearer::token_error(&e)))?;
+        Ok(Value::Object(jws.header).to_string())
+    }
+
+    /// Verifies with the JWK the JS `getKey` produced; returns AuthInfo JSON.
+    #[napi(catch_unwind)]
+    pub fn verify(&self, token: String, jwk_json: String) -> Result<String> {
+        let jwk = parse_json_arg(&jwk_json)?;
+        let jws = js(jose::parse_compact(&token, &self.options).map_err(|e| bearer::token_error(&e)))?;
+        let key = jwk
+            .as_object()
+            .ok_or_else(|| "key is not a JWK".to_string())
+            .and_then(jose::VerificationKey::from_jwk)
+            .map_err(|e| to_js(bearer::token_error(&jose::JoseError::other(e))))?;
+        let claims = js(jose::verify_with_key(&jws, &key, &self.options).map_err(|e| bearer::token_error(&e)))?;
+        js(bearer::auth_info(&token, claims).map(|info| Value::Object(info).to_string()))
+    }
 }

@@ -64,3 +64,6 @@ pub const VALIDATION_WARNINGS: &[(&str, &str)] =
 pub fn describe(table: &[(&str, &'static str)], code: &str, fallback: &'static str) -> &'static str {
     table.iter().find(|(c, _)| *c == code).map_or(fallback, |(_, text)| text)
 }
+
+/// `cause.message` when a metadata response is JSON but not an object.
+pub const METADATA_NOT_AN_OBJECT: &str = "The server metadata is not a valid object or is null.";

@@ -77,14 +77,23 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 /// GETs `url`. Non-2xx answers come back without their body; 2xx bodies are read up to the cap.
 pub async fn get(url: &Url, redirects: Redirects, headers: &[(String, String)], limits: Limits) -> Result<Response, Failure> {
     let client = client(redirects)?;
+    // `fetch` sends `/x` for `http://h/x?` (an empty query is no query).
+    let mut target = url.clone();
+    if target.query() == Some("") {
+        target.set_query(None);
+    }
     let exchange = async {
-        let mut request = client.get(url.clone());
+        let mut request = client.get(target);
         for (name, value) in headers {
             request = request.header(name.as_str(), value.as_str());
         }
         let mut response = request.send().await.map_err(|e| Failure::Network(error_chain(&e)))?;
         let status = response.status();
-        let status_text = status.canonical_reason().unwrap_or("").to_string();
+        // The reason phrase as sent (hyper keeps it only when it differs from the standard one).
+        let status_text = match response.extensions().get::<hyper::ext::ReasonPhrase>() {
+            Some(reason) => String::from_utf8_lossy(reason.as_bytes()).into_owned(),
+            None => status.canonical_reason().unwrap_or("").to_string(),
+        };
         let mut body = Vec::new();
         if status.is_success() {
             if response.content_length().is_some_and(|len| len > limits.max_body_bytes as u64) {

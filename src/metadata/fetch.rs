@@ -2,6 +2,7 @@
 
 use super::schema::{parse_fields, KeyStyle, AUTH_SERVER_FIELDS};
 use super::well_known::{parse_url, ServerType};
+use crate::descriptions::METADATA_NOT_AN_OBJECT;
 use crate::error::{AuthError, AuthResult, ErrorKind};
 use crate::http::{self, Failure, Limits, Redirects};
 use serde_json::{json, Map, Value};
@@ -39,10 +40,12 @@ pub fn parse_json_body(body: &[u8]) -> AuthResult<Value> {
     })
 }
 
-/// GETs the metadata document at `url` and returns it once it is known to be a JSON object
-/// (arrays included, as in the reference); the schema is checked by [`parse_server_metadata`].
-pub async fn fetch_metadata_document(url: &str, limits: Limits) -> AuthResult<Value> {
+/// GETs the metadata document at `url`; resolves to the body of a 2xx answer.
+pub async fn fetch_metadata_text(url: &str, limits: Limits) -> AuthResult<Vec<u8>> {
     let target = parse_url(url)?;
+    if !target.username().is_empty() || target.password().is_some() {
+        return Err(AuthError::type_error(format!("Request cannot be constructed from a URL that includes credentials: {url}")));
+    }
     let response = http::get(&target, Redirects::Follow, &[], limits).await.map_err(|failure| match failure {
         Failure::Network(detail) => AuthError::network(detail),
         other => fetch_error(url, &other.to_string()),
@@ -50,11 +53,17 @@ pub async fn fetch_metadata_document(url: &str, limits: Limits) -> AuthResult<Va
     if !(200..300).contains(&response.status) {
         return Err(fetch_error(url, &response.status_text));
     }
-    let document = parse_json_body(&response.body)?;
+    Ok(response.body)
+}
+
+/// The metadata document as JSON, once it is known to be an object (arrays included, as in the
+/// reference); the schema is checked by [`parse_server_metadata`].
+pub async fn fetch_metadata_document(url: &str, limits: Limits) -> AuthResult<Value> {
+    let document = parse_json_body(&fetch_metadata_text(url, limits).await?)?;
     if !(document.is_object() || document.is_array()) {
         return Err(AuthError::auth_server("invalid_server_metadata").with_cause(json!({
             "metadata": document,
-            "message": "The server metadata is not a valid object or is null.",
+            "message": METADATA_NOT_AN_OBJECT,
         })));
     }
     Ok(document)

@@ -1,0 +1,155 @@
+// Express glue of the bearer middleware. The decisions (header parsing, JWT verification,
+// issuer/audience/scope checks, status, `WWW-Authenticate`, body) are made in Rust; this file
+// moves requests in and answers out, and runs the user's JS verify functions.
+import { KeyObject } from 'node:crypto';
+import { binding, jsonArg } from './native.js';
+import { MCPAuthTokenVerificationError, answeredKind, callAsync, callSync, decodeError } from './errors.js';
+
+const OVERWRITE_WARNING =
+  'Request already contains auth info and will be overwritten. Please double-check if this is intended.';
+
+/** AuthInfo from the addon's JSON, keys in the reference's order (absent ones as `undefined`). */
+export const authInfoFrom = (json) => {
+  const info = JSON.parse(json);
+  return {
+    issuer: info.issuer,
+    clientId: info.clientId,
+    scopes: info.scopes,
+    token: info.token,
+    audience: info.audience,
+    claims: info.claims,
+    expiresAt: info.expiresAt,
+    subject: info.subject,
+  };
+};
+
+const authenticate = (request, authInfo, next) => {
+  if (request.auth) console.warn(OVERWRITE_WARNING);
+  request.auth = authInfo;
+  next();
+};
+
+const authorizationHeader = (request) => {
+  const header = request.headers?.authorization;
+  return typeof header === 'string' ? header : undefined;
+};
+
+// The body is precomputed JSON; `res.json` is used only when the app customizes JSON output.
+const writeAnswer = ({ status, challenge, body }, request, response) => {
+  if (challenge) response.set('WWW-Authenticate', challenge);
+  response.status(status);
+  const app = request.app;
+  if (app && (app.get('json spaces') !== undefined || app.get('json replacer') !== undefined || app.get('json escape'))) {
+    response.json(JSON.parse(body));
+    return;
+  }
+  if (!response.get('Content-Type')) response.set('Content-Type', 'application/json');
+  response.send(body);
+};
+
+/** Applies an addon decision: `req.auth` + `next()`, an error answer, or a rejection. */
+const applyOutcome = (outcome, request, response, next) => {
+  if (outcome.warning) console.warn(outcome.warning);
+  if (outcome.error !== undefined && outcome.error !== null) throw decodeError(outcome.error);
+  if (outcome.auth !== undefined && outcome.auth !== null) {
+    authenticate(request, authInfoFrom(outcome.auth), next);
+    return;
+  }
+  writeAnswer(outcome, request, response);
+};
+
+export const policyJson = ({ issuer, audience, requiredScopes, resource, showErrorDetails }) =>
+  jsonArg({
+    issuer: typeof issuer === 'string' ? issuer : undefined,
+    audience,
+    requiredScopes,
+    resource: resource ? String(resource) : undefined,
+    showErrorDetails,
+  });
+
+/** `bearerAuth('jwt')`: one synchronous call into Rust per request; a Promise only to fetch. */
+export const jwtBearerMiddleware = (handle) =>
+  async function bearerAuthHandler(request, response, next) {
+    const header = authorizationHeader(request);
+    const outcome = handle.authenticate(header) ?? (await handle.authenticateAsync(header));
+    applyOutcome(outcome, request, response, next);
+  };
+
+export const handleBearerAuth = ({ verifyAccessToken, issuer, requiredScopes, audience, resource, showErrorDetails }) => {
+  if (typeof verifyAccessToken !== 'function') {
+    throw new TypeError('`verifyAccessToken` must be a function that takes a token and returns an `AuthInfo` object.');
+  }
+  if (typeof issuer !== 'function' && typeof issuer !== 'string') {
+    throw new TypeError('`issuer` must be either a string or a function that validates the token issuer.');
+  }
+  if (typeof issuer === 'string' && !URL.canParse(issuer)) {
+    throw new TypeError('`issuer` must be a valid URL.');
+  }
+  const policy = new binding.BearerPolicy(policyJson({ issuer, audience, requiredScopes, resource, showErrorDetails }));
+
+  return async function bearerAuthHandler(request, response, next) {
+    try {
+      const token = callSync(() => policy.token(authorizationHeader(request)));
+      const authInfo = await verifyAccessToken(token);
+      if (typeof issuer === 'function') issuer(authInfo.issuer);
+      const { issuer: tokenIssuer, audience: tokenAudience, scopes } = authInfo;
+      callSync(() => policy.check(jsonArg({ issuer: tokenIssuer, audience: tokenAudience, scopes })));
+      authenticate(request, authInfo, next);
+    } catch (error) {
+      // The answer for MCP-Auth errors comes from Rust (which also raises the TypeError of an
+      // invalid `resource` first); anything else is rethrown for Express's error handling.
+      const kind = answeredKind(error);
+      const toJson = kind === 'BearerAuth' || kind === 'TokenVerification' ? jsonArg(error.toJson(showErrorDetails)) : 'null';
+      const answer = callSync(() => policy.respond(kind ?? '', String(error?.code ?? ''), String(error?.message ?? ''), toJson));
+      if (!kind) throw error;
+      writeAnswer(answer, request, response);
+    }
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// createVerifyJwt: the key comes from JS (`getKey`), verification happens in Rust.
+
+const joseCode = (error) =>
+  typeof error?.code === 'string' && /^ERR_(JOSE|JWS|JWT|JWKS|JWK|JWE)/.test(error.code) ? error.code : 'JWT_VERIFICATION_FAILED';
+
+const toJwk = async (key) => {
+  if (key instanceof Uint8Array) return { kty: 'oct', k: Buffer.from(key).toString('base64url') };
+  if (key instanceof KeyObject) {
+    return key.type === 'secret' ? { kty: 'oct', k: key.export().toString('base64url') } : key.export({ format: 'jwk' });
+  }
+  if (typeof CryptoKey !== 'undefined' && key instanceof CryptoKey) return crypto.subtle.exportKey('jwk', key);
+  return key;
+};
+
+/** jose's `jwtVerify` options as JSON (dates as epoch milliseconds). */
+export const jwtVerifyJson = (options = {}) =>
+  jsonArg({ ...options, currentDate: options?.currentDate instanceof Date ? options.currentDate.getTime() : undefined });
+
+/** jose's `RemoteJWKSetOptions` as JSON (`Infinity` spelled out, headers as a plain object). */
+export const remoteJwkSetJson = (options = {}) =>
+  jsonArg({
+    ...options,
+    cacheMaxAge: options?.cacheMaxAge === Infinity ? 'Infinity' : options?.cacheMaxAge,
+    headers: options?.headers ? Object.fromEntries(new Headers(options.headers)) : undefined,
+  });
+
+export const createVerifyJwt = (getKey, options) => {
+  const verifier = new binding.JwtKeyVerifier(jwtVerifyJson(options));
+  return async function verifyJwt(token) {
+    const protectedHeader = JSON.parse(callSync(() => verifier.protectedHeader(String(token))));
+    const [protectedSegment, payload, signature] = String(token).split('.');
+    let jwk;
+    try {
+      const key = typeof getKey === 'function' ? await getKey(protectedHeader, { payload, protected: protectedSegment, signature }) : getKey;
+      jwk = await toJwk(key);
+    } catch (error) {
+      throw new MCPAuthTokenVerificationError('invalid_token', { code: joseCode(error), cause: error });
+    }
+    return authInfoFrom(callSync(() => verifier.verify(String(token), jsonArg(jwk))));
+  };
+};
+
+/** The `'jwt'` verify function as a plain JS function (used when a runtime override of
+ * `issuer`/`verifyAccessToken` sends a `'jwt'` middleware through `handleBearerAuth`). */
+export const jwtVerifyFunction = (handle) => async (token) => authInfoFrom(await callAsync(() => handle.verifyToken(token)));

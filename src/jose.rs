@@ -1,0 +1,646 @@
+//! JWS/JWT verification with the semantics of jose 6 (the reference's engine): the same checks in
+//! the same order, failing with the same error codes. Signatures are checked by `jsonwebtoken`
+//! (aws-lc-rs); the algorithm always comes from the token header *and* must fit the key type.
+
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::{alphabet, Engine};
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde_json::{json, Map, Value};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// base64url, padding optional (jose decodes with `atob` after translating the alphabet).
+const BASE64URL: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+pub fn base64url_decode(input: &str) -> Option<Vec<u8>> {
+    BASE64URL.decode(input).ok()
+}
+
+/// A verification failure. `code` is a jose error code, or `JWT_VERIFICATION_FAILED` for
+/// failures jose raises as plain `TypeError`s.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoseError {
+    pub code: &'static str,
+    pub message: String,
+    pub claim: Option<String>,
+    pub reason: Option<&'static str>,
+    pub payload: Option<Value>,
+}
+
+pub const NOT_A_JOSE_ERROR: &str = "JWT_VERIFICATION_FAILED";
+
+impl JoseError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), claim: None, reason: None, payload: None }
+    }
+
+    pub fn other(message: impl Into<String>) -> Self {
+        Self::new(NOT_A_JOSE_ERROR, message)
+    }
+
+    fn claim_failure(code: &'static str, message: impl Into<String>, payload: &Map<String, Value>, claim: &str, reason: &'static str) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            claim: Some(claim.to_string()),
+            reason: Some(reason),
+            payload: Some(Value::Object(payload.clone())),
+        }
+    }
+
+    fn claim_check(message: impl Into<String>, payload: &Map<String, Value>, claim: &str, reason: &'static str) -> Self {
+        Self::claim_failure("ERR_JWT_CLAIM_VALIDATION_FAILED", message, payload, claim, reason)
+    }
+
+    /// The jose class name for the code (`None` for non-jose errors).
+    pub fn class_name(&self) -> Option<&'static str> {
+        Some(match self.code {
+            "ERR_JWT_EXPIRED" => "JWTExpired",
+            "ERR_JWT_CLAIM_VALIDATION_FAILED" => "JWTClaimValidationFailed",
+            "ERR_JWS_SIGNATURE_VERIFICATION_FAILED" => "JWSSignatureVerificationFailed",
+            "ERR_JWS_INVALID" => "JWSInvalid",
+            "ERR_JWT_INVALID" => "JWTInvalid",
+            "ERR_JOSE_ALG_NOT_ALLOWED" => "JOSEAlgNotAllowed",
+            "ERR_JOSE_NOT_SUPPORTED" => "JOSENotSupported",
+            "ERR_JWKS_NO_MATCHING_KEY" => "JWKSNoMatchingKey",
+            "ERR_JWKS_MULTIPLE_MATCHING_KEYS" => "JWKSMultipleMatchingKeys",
+            "ERR_JWKS_INVALID" => "JWKSInvalid",
+            "ERR_JWKS_TIMEOUT" => "JWKSTimeout",
+            "ERR_JOSE_GENERIC" => "JOSEError",
+            _ => return None,
+        })
+    }
+
+    /// How the error object serializes in a JSON body: its own enumerable properties
+    /// (`code`, `name`, and for claim failures `claim`, `reason`, `payload`); `{}` for a TypeError.
+    pub fn to_json(&self) -> Value {
+        let Some(name) = self.class_name() else { return json!({}) };
+        let mut out = Map::new();
+        out.insert("code".into(), json!(self.code));
+        out.insert("name".into(), json!(name));
+        if let (Some(claim), Some(reason), Some(payload)) = (&self.claim, self.reason, &self.payload) {
+            out.insert("claim".into(), json!(claim));
+            out.insert("reason".into(), json!(reason));
+            out.insert("payload".into(), payload.clone());
+        }
+        Value::Object(out)
+    }
+}
+
+/// The key family an algorithm needs; jose picks JWKS candidates by this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    Rsa,
+    Ec(&'static str),
+    Okp,
+    Oct,
+}
+
+impl KeyType {
+    pub fn kty(self) -> &'static str {
+        match self {
+            Self::Rsa => "RSA",
+            Self::Ec(_) => "EC",
+            Self::Okp => "OKP",
+            Self::Oct => "oct",
+        }
+    }
+
+    pub fn curve(self) -> Option<&'static str> {
+        match self {
+            Self::Ec(crv) => Some(crv),
+            Self::Okp => Some("Ed25519"),
+            _ => None,
+        }
+    }
+}
+
+/// jose's JWS algorithm table. `None` for names jose does not know.
+pub fn key_type_of(alg: &str) -> Option<KeyType> {
+    Some(match alg {
+        "HS256" | "HS384" | "HS512" => KeyType::Oct,
+        "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" => KeyType::Rsa,
+        "ES256" => KeyType::Ec("P-256"),
+        "ES384" => KeyType::Ec("P-384"),
+        "ES512" => KeyType::Ec("P-521"),
+        "EdDSA" | "Ed25519" => KeyType::Okp,
+        _ => return None,
+    })
+}
+
+/// The `jsonwebtoken` algorithm that checks signatures of `alg` (ES512 has none).
+fn signature_algorithm(alg: &str) -> Option<Algorithm> {
+    if alg == "Ed25519" {
+        return Some(Algorithm::EdDSA);
+    }
+    alg.parse().ok()
+}
+
+/// A public key ready to check signatures, parsed once.
+pub struct VerificationKey {
+    pub key_type: KeyType,
+    decoding: DecodingKey,
+    rsa_bits: usize,
+}
+
+impl std::fmt::Debug for VerificationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerificationKey").field("key_type", &self.key_type).field("rsa_bits", &self.rsa_bits).finish()
+    }
+}
+
+fn modulus_bits(n_b64: &str) -> usize {
+    let bytes = base64url_decode(n_b64).unwrap_or_default();
+    let significant: Vec<u8> = bytes.into_iter().skip_while(|b| *b == 0).collect();
+    significant.first().map_or(0, |first| (significant.len() - 1) * 8 + (8 - first.leading_zeros() as usize))
+}
+
+impl VerificationKey {
+    /// Imports a public JWK (RSA, EC, OKP) or an HMAC secret JWK (`oct`).
+    pub fn from_jwk(jwk: &Map<String, Value>) -> Result<Self, String> {
+        let kty = jwk.get("kty").and_then(Value::as_str).unwrap_or("");
+        if jwk.contains_key("d") && kty != "oct" {
+            return Err("JSON Web Key Set members must be public keys".into());
+        }
+        let (key_type, rsa_bits) = match kty {
+            "RSA" => (KeyType::Rsa, modulus_bits(jwk.get("n").and_then(Value::as_str).unwrap_or(""))),
+            "EC" => {
+                let curve = match jwk.get("crv").and_then(Value::as_str) {
+                    Some("P-256") => "P-256",
+                    Some("P-384") => "P-384",
+                    Some("P-521") => "P-521",
+                    _ => return Err("unsupported EC curve".into()),
+                };
+                (KeyType::Ec(curve), 0)
+            }
+            "OKP" if jwk.get("crv").and_then(Value::as_str) == Some("Ed25519") => (KeyType::Okp, 0),
+            "oct" => (KeyType::Oct, 0),
+            _ => return Err(format!("unsupported key type {kty:?}")),
+        };
+        let decoding = if key_type == KeyType::Oct {
+            let secret = jwk.get("k").and_then(Value::as_str).and_then(base64url_decode).ok_or("invalid oct key")?;
+            DecodingKey::from_secret(&secret)
+        } else if key_type == KeyType::Ec("P-521") {
+            // jsonwebtoken has no P-521; keep the key so selection behaves like jose, fail at use.
+            DecodingKey::from_secret(&[])
+        } else {
+            let parsed: Jwk = serde_json::from_value(Value::Object(jwk.clone())).map_err(|e| e.to_string())?;
+            DecodingKey::from_jwk(&parsed).map_err(|e| e.to_string())?
+        };
+        Ok(Self { key_type, decoding, rsa_bits })
+    }
+
+    /// jose's `checkKeyType` + signature check. `Ok(false)` means a wrong signature.
+    pub fn verify(&self, alg: &str, signing_input: &[u8], signature_b64: &str) -> Result<bool, JoseError> {
+        let wanted = key_type_of(alg).ok_or_else(|| JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Unsupported \"alg\" value"))?;
+        if wanted != self.key_type {
+            return Err(JoseError::other(format!("Key for the {alg} algorithm must be of type {}", wanted.kty())));
+        }
+        if self.key_type == KeyType::Rsa && self.rsa_bits < 2048 {
+            return Err(JoseError::other(format!("{alg} requires key modulusLength to be 2048 bits or larger")));
+        }
+        let algorithm = signature_algorithm(alg)
+            .ok_or_else(|| JoseError::new("ERR_JOSE_NOT_SUPPORTED", format!("Unsupported JWS algorithm {alg}")))?;
+        if base64url_decode(signature_b64).is_none() {
+            return Err(JoseError::new("ERR_JWS_INVALID", "Failed to base64url decode the signature"));
+        }
+        jsonwebtoken::crypto::verify(signature_b64, signing_input, &self.decoding, algorithm)
+            .map_err(|e| JoseError::other(e.to_string()))
+    }
+}
+
+/// The parts of a compact JWS, with the protected header parsed.
+#[derive(Debug)]
+pub struct CompactJws<'a> {
+    pub header: Map<String, Value>,
+    pub alg: String,
+    pub signing_input: &'a str,
+    pub payload_b64: &'a str,
+    pub signature_b64: &'a str,
+}
+
+impl CompactJws<'_> {
+    pub fn kid(&self) -> Option<&str> {
+        self.header.get("kid").and_then(Value::as_str)
+    }
+
+    /// `kid` as jose sees it: present but not a string matches no key.
+    pub fn kid_value(&self) -> Option<&Value> {
+        self.header.get("kid")
+    }
+}
+
+/// Options of jose's `jwtVerify`, already type-checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VerifyOptions {
+    pub algorithms: Option<Vec<String>>,
+    pub audience: Option<Vec<String>>,
+    pub issuer: Option<Vec<String>>,
+    pub subject: Option<String>,
+    pub clock_tolerance: f64,
+    pub max_token_age: Option<f64>,
+    pub required_claims: Vec<String>,
+    pub typ: Option<String>,
+    /// Milliseconds since the epoch; `None` means now.
+    pub current_date_ms: Option<f64>,
+    pub crit: Vec<(String, bool)>,
+    /// An option jose would reject when verifying (it throws a TypeError then).
+    pub invalid: Option<String>,
+}
+
+/// jose's `secs()`: `'30s'`, `'5 minutes'`, `'-1h'`, `'2 days ago'`…
+pub fn duration_seconds(text: &str) -> Option<f64> {
+    let lower = text.to_ascii_lowercase();
+    let mut rest = lower.as_str();
+    let mut sign = 1.0;
+    if let Some(r) = rest.strip_prefix('-') {
+        sign = -1.0;
+        rest = r;
+    } else if let Some(r) = rest.strip_prefix('+') {
+        rest = r;
+    }
+    let signed = rest.len() != lower.len();
+    rest = rest.strip_prefix(' ').unwrap_or(rest);
+    let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+    let number = &rest[..number_end];
+    let valid_number = {
+        let mut parts = number.split('.');
+        let whole = parts.next().unwrap_or("");
+        let frac = parts.next();
+        !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) && parts.next().is_none()
+            && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if !valid_number {
+        return None;
+    }
+    let value: f64 = number.parse().ok()?;
+    rest = &rest[number_end..];
+    rest = rest.strip_prefix(' ').unwrap_or(rest);
+    let (unit, suffix) = match rest.find(' ') {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let multiplier = match unit {
+        "sec" | "secs" | "second" | "seconds" | "s" => 1.0,
+        "minute" | "minutes" | "min" | "mins" | "m" => 60.0,
+        "hour" | "hours" | "hr" | "hrs" | "h" => 3600.0,
+        "day" | "days" | "d" => 86400.0,
+        "week" | "weeks" | "w" => 604800.0,
+        "year" | "years" | "yr" | "yrs" | "y" => 31557600.0,
+        _ => return None,
+    };
+    let ago = match suffix {
+        None => false,
+        Some("ago") if !signed => true,
+        Some("from now") if !signed => false,
+        _ => return None,
+    };
+    let seconds = (value * multiplier).round();
+    Some(if sign < 0.0 || ago { -seconds } else { seconds })
+}
+
+fn string_or_list(value: &Value) -> Option<Vec<String>> {
+    match value {
+        Value::String(s) => Some(vec![s.clone()]),
+        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_string)).collect(),
+        _ => None,
+    }
+}
+
+fn seconds_option(value: &Value, label: &str) -> Result<f64, String> {
+    match value {
+        Value::Number(n) => n.as_f64().ok_or_else(|| format!("Invalid {label} input")),
+        Value::String(s) => duration_seconds(s).ok_or_else(|| "Invalid time period format".to_string()),
+        _ => Err(format!("Invalid {label} option type")),
+    }
+}
+
+impl VerifyOptions {
+    /// Reads the JSON form of jose's options (`currentDate` as epoch milliseconds).
+    pub fn from_json(options: &Value) -> Self {
+        let mut parsed = Self::default();
+        let Some(map) = options.as_object() else { return parsed };
+        let mut fail = |message: String| {
+            parsed.invalid.get_or_insert(message);
+        };
+        let get = |key: &str| map.get(key).filter(|v| !v.is_null());
+        let algorithms = get("algorithms").map(|v| string_or_list(v).filter(|_| v.is_array()));
+        let audience = get("audience").map(string_or_list);
+        let issuer = get("issuer").map(string_or_list);
+        let clock_tolerance = get("clockTolerance").map(|v| seconds_option(v, "clockTolerance"));
+        let max_token_age = get("maxTokenAge").map(|v| seconds_option(v, "maxTokenAge"));
+        match algorithms {
+            Some(None) => fail("\"algorithms\" option must be an array of strings".into()),
+            Some(list) => parsed.algorithms = list,
+            None => {}
+        }
+        parsed.audience = audience.flatten();
+        parsed.issuer = issuer.flatten();
+        parsed.subject = get("subject").and_then(Value::as_str).map(str::to_string);
+        match clock_tolerance {
+            Some(Ok(t)) if t >= 0.0 && t.is_finite() => parsed.clock_tolerance = t,
+            Some(Ok(_)) => fail("Invalid clockTolerance option input".into()),
+            Some(Err(e)) => fail(e),
+            None => {}
+        }
+        match max_token_age {
+            Some(Ok(t)) if t >= 0.0 && t.is_finite() => parsed.max_token_age = Some(t),
+            Some(Ok(_)) => fail("Invalid maxTokenAge option input".into()),
+            Some(Err(e)) => fail(e),
+            None => {}
+        }
+        parsed.required_claims = get("requiredClaims").and_then(string_or_list).unwrap_or_default();
+        parsed.typ = get("typ").and_then(Value::as_str).map(str::to_string);
+        parsed.current_date_ms = get("currentDate").and_then(Value::as_f64);
+        if let Some(crit) = get("crit").and_then(Value::as_object) {
+            parsed.crit = crit.iter().map(|(k, v)| (k.clone(), v.as_bool().unwrap_or(false))).collect();
+        }
+        parsed
+    }
+
+    fn now_seconds(&self) -> f64 {
+        let ms = self.current_date_ms.unwrap_or_else(|| {
+            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_millis() as f64)
+        });
+        (ms / 1000.0).floor()
+    }
+}
+
+fn jws_invalid(message: &str) -> JoseError {
+    JoseError::new("ERR_JWS_INVALID", message)
+}
+
+/// jose's `compactVerify`/`flattenedVerify` up to key resolution: shape, protected header,
+/// `crit`, `b64`, `alg`, and the `algorithms` allowlist.
+pub fn parse_compact<'a>(token: &'a str, options: &VerifyOptions) -> Result<CompactJws<'a>, JoseError> {
+    let mut parts = token.split('.');
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(jws_invalid("Invalid Compact JWS"));
+    };
+    let header = base64url_decode(header_b64)
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .and_then(|v| match v {
+            Value::Object(map) => Some(map),
+            _ => None,
+        })
+        .ok_or_else(|| jws_invalid("JWS Protected Header is invalid"))?;
+    if let Some(crit) = header.get("crit") {
+        let names: Option<Vec<&str>> = crit.as_array().filter(|a| !a.is_empty()).and_then(|items| {
+            items.iter().map(|v| v.as_str().filter(|s| !s.is_empty())).collect()
+        });
+        let names = names.ok_or_else(|| jws_invalid("\"crit\" (Critical) Header Parameter MUST be an array of non-empty strings when present"))?;
+        for name in names {
+            let recognized = name == "b64" || options.crit.iter().any(|(k, _)| k == name);
+            if !recognized {
+                return Err(JoseError::new("ERR_JOSE_NOT_SUPPORTED", format!("Extension Header Parameter \"{name}\" is not recognized")));
+            }
+            if !header.contains_key(name) {
+                return Err(jws_invalid(&format!("Extension Header Parameter \"{name}\" is missing")));
+            }
+        }
+        if crit.as_array().is_some_and(|a| a.iter().any(|v| v == "b64")) {
+            match header.get("b64") {
+                Some(Value::Bool(true)) => {}
+                Some(Value::Bool(false)) => return Err(JoseError::new("ERR_JWT_INVALID", "JWTs MUST NOT use unencoded payload")),
+                _ => return Err(jws_invalid("The \"b64\" (base64url-encode payload) Header Parameter must be a boolean")),
+            }
+        }
+    }
+    let alg = match header.get("alg") {
+        Some(Value::String(alg)) if !alg.is_empty() => alg.clone(),
+        _ => return Err(jws_invalid("JWS \"alg\" (Algorithm) Header Parameter missing or invalid")),
+    };
+    if let Some(message) = options.invalid.as_ref().filter(|m| m.starts_with("\"algorithms\"")) {
+        return Err(JoseError::other(message.clone()));
+    }
+    if options.algorithms.as_ref().is_some_and(|allowed| !allowed.contains(&alg)) {
+        return Err(JoseError::new("ERR_JOSE_ALG_NOT_ALLOWED", "\"alg\" (Algorithm) Header Parameter value not allowed"));
+    }
+    let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+    Ok(CompactJws { header, alg, signing_input, payload_b64, signature_b64 })
+}
+
+/// Decodes a payload segment to a JSON object (lenient UTF-8, as jose's `decodeJwt`).
+pub fn decode_payload(payload_b64: &str) -> Option<Map<String, Value>> {
+    let bytes = base64url_decode(payload_b64)?;
+    match serde_json::from_str(&String::from_utf8_lossy(&bytes)).ok()? {
+        Value::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+fn normalize_typ(value: &str) -> String {
+    let lower = value.to_lowercase();
+    if value.contains('/') {
+        lower
+    } else {
+        format!("application/{lower}")
+    }
+}
+
+fn numeric_claim(claims: &Map<String, Value>, claim: &str, required: bool) -> Result<Option<f64>, JoseError> {
+    match claims.get(claim) {
+        None if !required => Ok(None),
+        Some(Value::Number(n)) => Ok(n.as_f64()),
+        _ => Err(JoseError::claim_check(format!("\"{claim}\" claim must be a number"), claims, claim, "invalid")),
+    }
+}
+
+/// jose's `validateClaimsSet`, after the signature is known good. Returns the claims.
+pub fn validate_claims(jws: &CompactJws<'_>, options: &VerifyOptions) -> Result<Map<String, Value>, JoseError> {
+    let bytes = base64url_decode(jws.payload_b64).ok_or_else(|| jws_invalid("Failed to base64url decode the payload"))?;
+    let invalid_claims = || JoseError::new("ERR_JWT_INVALID", "JWT Claims Set must be a top-level JSON object");
+    let text = std::str::from_utf8(&bytes).map_err(|_| invalid_claims())?;
+    let claims = match serde_json::from_str(text).map_err(|_| invalid_claims())? {
+        Value::Object(map) => map,
+        _ => return Err(invalid_claims()),
+    };
+    if let Some(typ) = &options.typ {
+        let matches = jws.header.get("typ").and_then(Value::as_str).is_some_and(|t| normalize_typ(t) == normalize_typ(typ));
+        if !matches {
+            return Err(JoseError::claim_check("unexpected \"typ\" JWT header value", &claims, "typ", "check_failed"));
+        }
+    }
+    let mut presence: Vec<&str> = options.required_claims.iter().map(String::as_str).collect();
+    if options.max_token_age.is_some() {
+        presence.push("iat");
+    }
+    if options.audience.is_some() {
+        presence.push("aud");
+    }
+    if options.subject.is_some() {
+        presence.push("sub");
+    }
+    if options.issuer.is_some() {
+        presence.push("iss");
+    }
+    presence.reverse();
+    let mut seen = Vec::new();
+    for claim in presence {
+        if seen.contains(&claim) {
+            continue;
+        }
+        seen.push(claim);
+        if !claims.contains_key(claim) {
+            return Err(JoseError::claim_check(format!("missing required \"{claim}\" claim"), &claims, claim, "missing"));
+        }
+    }
+    let unexpected = |claim: &str| JoseError::claim_check(format!("unexpected \"{claim}\" claim value"), &claims, claim, "check_failed");
+    if let Some(issuers) = &options.issuer {
+        if !claims.get("iss").and_then(Value::as_str).is_some_and(|iss| issuers.iter().any(|i| i == iss)) {
+            return Err(unexpected("iss"));
+        }
+    }
+    if let Some(subject) = &options.subject {
+        if claims.get("sub").and_then(Value::as_str) != Some(subject.as_str()) {
+            return Err(unexpected("sub"));
+        }
+    }
+    if let Some(audience) = &options.audience {
+        let present = match claims.get("aud") {
+            Some(Value::String(aud)) => audience.contains(aud),
+            Some(Value::Array(auds)) => audience.iter().any(|a| auds.iter().any(|v| v.as_str() == Some(a))),
+            _ => false,
+        };
+        if !present {
+            return Err(unexpected("aud"));
+        }
+    }
+    if let Some(message) = &options.invalid {
+        return Err(JoseError::other(message.clone()));
+    }
+    let tolerance = options.clock_tolerance;
+    let now = options.now_seconds();
+    let iat = numeric_claim(&claims, "iat", options.max_token_age.is_some())?;
+    if let Some(nbf) = numeric_claim(&claims, "nbf", false)? {
+        if nbf > now + tolerance {
+            return Err(JoseError::claim_check("\"nbf\" claim timestamp check failed", &claims, "nbf", "check_failed"));
+        }
+    }
+    if let Some(exp) = numeric_claim(&claims, "exp", false)? {
+        if exp <= now - tolerance {
+            return Err(JoseError::claim_failure("ERR_JWT_EXPIRED", "\"exp\" claim timestamp check failed", &claims, "exp", "check_failed"));
+        }
+    }
+    if let (Some(max), Some(iat)) = (options.max_token_age, iat) {
+        let age = now - iat;
+        if age - tolerance > max {
+            return Err(JoseError::claim_failure(
+                "ERR_JWT_EXPIRED",
+                "\"iat\" claim timestamp check failed (too far in the past)",
+                &claims,
+                "iat",
+                "check_failed",
+            ));
+        }
+        if age < -tolerance {
+            return Err(JoseError::claim_check("\"iat\" claim timestamp check failed (it should be in the past)", &claims, "iat", "check_failed"));
+        }
+    }
+    Ok(claims)
+}
+
+/// Signature check with a resolved key, then claims: the tail of jose's `jwtVerify`.
+pub fn verify_with_key(jws: &CompactJws<'_>, key: &VerificationKey, options: &VerifyOptions) -> Result<Map<String, Value>, JoseError> {
+    if !key.verify(&jws.alg, jws.signing_input.as_bytes(), jws.signature_b64)? {
+        return Err(JoseError::new("ERR_JWS_SIGNATURE_VERIFICATION_FAILED", "signature verification failed"));
+    }
+    validate_claims(jws, options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_like_jose() {
+        assert_eq!(duration_seconds("30s"), Some(30.0));
+        assert_eq!(duration_seconds("5 minutes"), Some(300.0));
+        assert_eq!(duration_seconds("1.5h"), Some(5400.0));
+        assert_eq!(duration_seconds("-1 day"), Some(-86400.0));
+        assert_eq!(duration_seconds("2 weeks ago"), Some(-1209600.0));
+        assert_eq!(duration_seconds("1 hour from now"), Some(3600.0));
+        assert_eq!(duration_seconds("+1h ago"), None);
+        assert_eq!(duration_seconds("soon"), None);
+        assert_eq!(duration_seconds("1.h"), None);
+    }
+
+    #[test]
+    fn key_types_follow_the_alg_prefix() {
+        assert_eq!(key_type_of("RS256"), Some(KeyType::Rsa));
+        assert_eq!(key_type_of("PS512"), Some(KeyType::Rsa));
+        assert_eq!(key_type_of("ES384"), Some(KeyType::Ec("P-384")));
+        assert_eq!(key_type_of("Ed25519"), Some(KeyType::Okp));
+        assert_eq!(key_type_of("HS256"), Some(KeyType::Oct));
+        assert_eq!(key_type_of("none"), None);
+    }
+
+    #[test]
+    fn modulus_bits_ignores_leading_zeroes() {
+        // 0x00 0x80 0x00 → a 16-bit modulus.
+        assert_eq!(modulus_bits("AIAA"), 16);
+        assert_eq!(modulus_bits(""), 0);
+    }
+
+    fn jws(header: &str, payload: &str) -> String {
+        format!("{}.{}.c2ln", BASE64URL.encode(header), BASE64URL.encode(payload))
+    }
+
+    #[test]
+    fn compact_shape_and_header_checks() {
+        let options = VerifyOptions::default();
+        assert_eq!(parse_compact("a.b", &options).unwrap_err().code, "ERR_JWS_INVALID");
+        assert_eq!(parse_compact("a.b.c.d.e", &options).unwrap_err().code, "ERR_JWS_INVALID");
+        assert_eq!(parse_compact(&jws("[]", "{}"), &options).unwrap_err().code, "ERR_JWS_INVALID");
+        assert_eq!(parse_compact(&jws(r#"{"typ":"JWT"}"#, "{}"), &options).unwrap_err().code, "ERR_JWS_INVALID");
+        let crit = jws(r#"{"alg":"RS256","crit":["exp"],"exp":1}"#, "{}");
+        assert_eq!(parse_compact(&crit, &options).unwrap_err().code, "ERR_JOSE_NOT_SUPPORTED");
+        let restricted = VerifyOptions { algorithms: Some(vec!["ES256".into()]), ..Default::default() };
+        assert_eq!(parse_compact(&jws(r#"{"alg":"RS256"}"#, "{}"), &restricted).unwrap_err().code, "ERR_JOSE_ALG_NOT_ALLOWED");
+        assert_eq!(parse_compact(&jws(r#"{"alg":"none"}"#, "{}"), &options).unwrap().alg, "none");
+    }
+
+    fn claims_error(payload: &str, options: &VerifyOptions) -> JoseError {
+        let token = jws(r#"{"alg":"RS256"}"#, payload);
+        let parsed = parse_compact(&token, options).unwrap();
+        validate_claims(&parsed, options).unwrap_err()
+    }
+
+    #[test]
+    fn claim_checks_in_jose_order() {
+        let at = |seconds: f64| VerifyOptions { current_date_ms: Some(seconds * 1000.0 + 999.0), ..Default::default() };
+        assert_eq!(claims_error(r#"{"exp":100}"#, &at(100.0)).code, "ERR_JWT_EXPIRED");
+        assert_eq!(claims_error(r#"{"nbf":221}"#, &at(100.0)).code, "ERR_JWT_CLAIM_VALIDATION_FAILED");
+        assert_eq!(claims_error(r#"{"exp":"100"}"#, &at(1.0)).reason, Some("invalid"));
+        assert_eq!(claims_error("[1]", &at(1.0)).code, "ERR_JWT_INVALID");
+        let tolerant = VerifyOptions { clock_tolerance: 60.0, ..at(100.0) };
+        let token = jws(r#"{"alg":"RS256"}"#, r#"{"exp":70}"#);
+        assert!(validate_claims(&parse_compact(&token, &tolerant).unwrap(), &tolerant).is_ok());
+        let required = VerifyOptions { required_claims: vec!["exp".into()], ..Default::default() };
+        let error = claims_error("{}", &required);
+        assert_eq!((error.claim.as_deref(), error.reason), (Some("exp"), Some("missing")));
+        let audience = VerifyOptions { audience: Some(vec!["r".into()]), ..Default::default() };
+        assert_eq!(claims_error(r#"{"aud":"other"}"#, &audience).claim.as_deref(), Some("aud"));
+    }
+
+    #[test]
+    fn options_from_json() {
+        let options = VerifyOptions::from_json(&json!({ "clockTolerance": "1m", "audience": "a", "maxTokenAge": 30 }));
+        assert_eq!(options.clock_tolerance, 60.0);
+        assert_eq!(options.audience, Some(vec!["a".to_string()]));
+        assert_eq!(options.max_token_age, Some(30.0));
+        assert!(VerifyOptions::from_json(&json!({ "clockTolerance": "soon" })).invalid.is_some());
+    }
+
+    #[test]
+    fn error_json_has_jose_own_properties() {
+        let claims = Map::new();
+        let error = JoseError::claim_failure("ERR_JWT_EXPIRED", "x", &claims, "exp", "check_failed");
+        assert_eq!(error.to_json(), json!({ "code": "ERR_JWT_EXPIRED", "name": "JWTExpired", "claim": "exp", "reason": "check_failed", "payload": {} }));
+        assert_eq!(JoseError::other("x").to_json(), json!({}));
+    }
+}

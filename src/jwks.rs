@@ -1,0 +1,307 @@
+//! Remote JSON Web Key Sets with jose's `createRemoteJWKSet` semantics: fetched on first use,
+//! refetched when older than `cacheMaxAge`, refetched once on an unknown `kid` after the
+//! cooldown, concurrent reloads share one request, failures are not cached.
+
+use crate::http::{self, Failure, Limits, Redirects};
+use crate::jose::{key_type_of, JoseError, VerificationKey};
+use crate::metadata::fetch::parse_json_body;
+use reqwest::Url;
+use serde_json::{Map, Value};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
+
+/// JWKS documents are small; this bounds memory against a hostile or broken endpoint.
+pub const MAX_JWKS_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JwksOptions {
+    pub timeout: Duration,
+    pub cooldown: Duration,
+    /// `None` = never stale (`cacheMaxAge: Infinity`).
+    pub max_age: Option<Duration>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Default for JwksOptions {
+    fn default() -> Self {
+        Self { timeout: Duration::from_secs(5), cooldown: Duration::from_secs(30), max_age: Some(Duration::from_secs(600)), headers: Vec::new() }
+    }
+}
+
+fn millis(value: &Value) -> Option<Duration> {
+    value.as_f64().filter(|ms| ms.is_finite() && *ms >= 0.0).map(|ms| Duration::from_millis(ms as u64))
+}
+
+impl JwksOptions {
+    /// Reads jose's `RemoteJWKSetOptions` (JSON form; `Infinity` arrives as `null` or a string).
+    pub fn from_json(options: &Value) -> Self {
+        let mut parsed = Self::default();
+        let Some(map) = options.as_object() else { return parsed };
+        if let Some(t) = map.get("timeoutDuration").and_then(millis) {
+            parsed.timeout = t;
+        }
+        if let Some(c) = map.get("cooldownDuration").and_then(millis) {
+            parsed.cooldown = c;
+        }
+        match map.get("cacheMaxAge") {
+            Some(Value::String(s)) if s == "Infinity" => parsed.max_age = None,
+            Some(v) => {
+                if let Some(age) = millis(v) {
+                    parsed.max_age = Some(age);
+                }
+            }
+            None => {}
+        }
+        if let Some(headers) = map.get("headers").and_then(Value::as_object) {
+            parsed.headers = headers.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect();
+        }
+        parsed
+    }
+
+    fn request_headers(&self) -> Vec<(String, String)> {
+        let mut headers = vec![("accept".to_string(), "application/json, application/jwk-set+json".to_string())];
+        for (name, value) in &self.headers {
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            headers.push((name.clone(), value.clone()));
+        }
+        headers
+    }
+}
+
+/// One JWK of the set: the members jose filters on, and the key parsed once.
+#[derive(Debug)]
+struct KeyEntry {
+    jwk: Map<String, Value>,
+    key: Result<Arc<VerificationKey>, String>,
+}
+
+impl KeyEntry {
+    fn str_member(&self, name: &str) -> Option<&str> {
+        self.jwk.get(name).and_then(Value::as_str)
+    }
+
+    /// jose's `isUsableJWK`.
+    fn usable_for(&self, alg: &str, kid: Option<&Value>) -> bool {
+        let Some(key_type) = key_type_of(alg) else { return false };
+        let kty_ok = self.str_member("kty") == Some(key_type.kty());
+        let kid_ok = match kid {
+            None => true,
+            Some(Value::String(kid)) => self.str_member("kid") == Some(kid.as_str()),
+            Some(_) => false,
+        };
+        let alg_ok = self.jwk.get("alg").is_none_or(|a| a.as_str() == Some(alg));
+        let use_ok = self.jwk.get("use").is_none_or(|u| u.as_str() == Some("sig"));
+        let ops_ok = match self.jwk.get("key_ops") {
+            None => true,
+            Some(Value::Array(ops)) => {
+                let names: Option<Vec<&str>> = ops.iter().map(Value::as_str).collect();
+                names.is_some_and(|n| {
+                    n.contains(&"verify") && n.iter().enumerate().all(|(i, op)| !n[..i].contains(op))
+                })
+            }
+            Some(_) => false,
+        };
+        let ext_ok = self.jwk.get("ext").is_none_or(Value::is_boolean);
+        let crv_ok = key_type.curve().is_none_or(|crv| self.str_member("crv") == Some(crv));
+        kty_ok && kid_ok && alg_ok && use_ok && ops_ok && ext_ok && crv_ok
+    }
+}
+
+/// A parsed key set (`{ keys: object[] }`).
+#[derive(Debug)]
+pub struct KeySet {
+    entries: Vec<KeyEntry>,
+}
+
+impl KeySet {
+    pub fn parse(document: &Value) -> Result<Self, JoseError> {
+        let malformed = || JoseError::new("ERR_JWKS_INVALID", "JSON Web Key Set malformed");
+        let keys = document.get("keys").and_then(Value::as_array).ok_or_else(malformed)?;
+        let mut entries = Vec::with_capacity(keys.len());
+        for key in keys {
+            let jwk = key.as_object().ok_or_else(malformed)?.clone();
+            // HMAC secrets never come from a JWKS: only public key types are imported.
+            let key = match jwk.get("kty").and_then(Value::as_str) {
+                Some("oct") => Err("symmetric keys are not accepted from a JWKS".to_string()),
+                _ => VerificationKey::from_jwk(&jwk).map(Arc::new),
+            };
+            entries.push(KeyEntry { jwk, key });
+        }
+        Ok(Self { entries })
+    }
+
+    /// jose's key selection for a token's `alg` and `kid`.
+    pub fn select(&self, alg: &str, kid: Option<&Value>) -> Result<Arc<VerificationKey>, JoseError> {
+        match key_type_of(alg) {
+            None | Some(crate::jose::KeyType::Oct) => {
+                return Err(JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Unsupported \"alg\" value for a JSON Web Key Set"))
+            }
+            Some(_) => {}
+        }
+        let mut candidates = self.entries.iter().filter(|e| e.usable_for(alg, kid));
+        let first = candidates.next().ok_or_else(|| JoseError::new("ERR_JWKS_NO_MATCHING_KEY", "no applicable key found in the JSON Web Key Set"))?;
+        if candidates.next().is_some() {
+            return Err(JoseError::new(
+                "ERR_JWKS_MULTIPLE_MATCHING_KEYS",
+                "multiple matching keys found in the JSON Web Key Set",
+            ));
+        }
+        first.key.clone().map_err(JoseError::other)
+    }
+}
+
+type ReloadOutcome = Result<Arc<KeySet>, JoseError>;
+
+#[derive(Default)]
+struct State {
+    keys: Option<Arc<KeySet>>,
+    fetched_at: Option<Instant>,
+    reload: Option<Arc<OnceCell<ReloadOutcome>>>,
+}
+
+/// What a lookup without waiting found.
+pub enum CachedLookup {
+    /// Answered from the cache (a key, or a definite failure).
+    Ready(Result<Arc<VerificationKey>, JoseError>),
+    /// The set must be (re)fetched first.
+    NeedsFetch,
+}
+
+pub struct RemoteKeySet {
+    url: Url,
+    options: JwksOptions,
+    state: Mutex<State>,
+}
+
+impl RemoteKeySet {
+    pub fn new(url: Url, options: JwksOptions) -> Self {
+        Self { url, options, state: Mutex::new(State::default()) }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn fresh(&self, state: &State) -> bool {
+        match (state.fetched_at, self.options.max_age) {
+            (Some(_), None) => true,
+            (Some(at), Some(max)) => at.elapsed() < max,
+            (None, _) => false,
+        }
+    }
+
+    fn cooling_down(&self, state: &State) -> bool {
+        state.fetched_at.is_some_and(|at| at.elapsed() < self.options.cooldown)
+    }
+
+    /// The synchronous fast path: a fresh set answers, anything else asks for [`Self::lookup`].
+    pub fn lookup_cached(&self, alg: &str, kid: Option<&Value>) -> CachedLookup {
+        let state = self.state();
+        let Some(keys) = state.keys.as_ref().filter(|_| self.fresh(&state)) else { return CachedLookup::NeedsFetch };
+        match keys.select(alg, kid) {
+            Err(e) if e.code == "ERR_JWKS_NO_MATCHING_KEY" && !self.cooling_down(&state) => CachedLookup::NeedsFetch,
+            result => CachedLookup::Ready(result),
+        }
+    }
+
+    /// jose's `getKey`: reload when stale, select, and on a `kid` miss reload once (after cooldown).
+    pub async fn lookup(&self, alg: &str, kid: Option<&Value>) -> Result<Arc<VerificationKey>, JoseError> {
+        let cached = {
+            let state = self.state();
+            state.keys.clone().filter(|_| self.fresh(&state))
+        };
+        let keys = match cached {
+            Some(keys) => keys,
+            None => self.reload().await?,
+        };
+        match keys.select(alg, kid) {
+            Err(e) if e.code == "ERR_JWKS_NO_MATCHING_KEY" && !self.cooling_down(&self.state()) => {
+                self.reload().await?.select(alg, kid)
+            }
+            result => result,
+        }
+    }
+
+    /// Fetches the set; concurrent callers share one request and its outcome.
+    async fn reload(&self) -> ReloadOutcome {
+        let cell = self.state().reload.get_or_insert_with(Default::default).clone();
+        cell.get_or_init(|| async {
+            let outcome = self.fetch().await;
+            let mut state = self.state();
+            if let Ok(keys) = &outcome {
+                state.keys = Some(keys.clone());
+                state.fetched_at = Some(Instant::now());
+            }
+            state.reload = None;
+            outcome
+        })
+        .await
+        .clone()
+    }
+
+    async fn fetch(&self) -> ReloadOutcome {
+        let limits = Limits { timeout: self.options.timeout, max_body_bytes: MAX_JWKS_BYTES };
+        let response = http::get(&self.url, Redirects::Refuse, &self.options.request_headers(), limits).await.map_err(|failure| match failure {
+            Failure::Timeout(_) => JoseError::new("ERR_JWKS_TIMEOUT", "request timed out"),
+            Failure::TooLarge(_) => JoseError::new("ERR_JOSE_GENERIC", "JSON Web Key Set HTTP response is too large"),
+            Failure::Network(detail) => JoseError::other(format!("fetch failed: {detail}")),
+        })?;
+        if response.status != 200 {
+            return Err(JoseError::new("ERR_JOSE_GENERIC", "Expected 200 OK from the JSON Web Key Set HTTP response"));
+        }
+        let document = parse_json_body(&response.body)
+            .map_err(|_| JoseError::new("ERR_JOSE_GENERIC", "Failed to parse the JSON Web Key Set HTTP response as JSON"))?;
+        KeySet::parse(&document).map(Arc::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const N: &str = "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw";
+
+    fn set() -> KeySet {
+        KeySet::parse(&json!({ "keys": [
+            { "kty": "RSA", "kid": "a", "n": N, "e": "AQAB" },
+            { "kty": "RSA", "kid": "b", "n": N, "e": "AQAB", "use": "enc" },
+            { "kty": "RSA", "kid": "c", "n": N, "e": "AQAB", "alg": "PS256" },
+            { "kty": "oct", "kid": "h", "k": "c2VjcmV0" },
+        ]}))
+        .unwrap()
+    }
+
+    #[test]
+    fn selects_by_kid_alg_and_use() {
+        let keys = set();
+        assert!(keys.select("RS256", Some(&json!("a"))).is_ok());
+        assert_eq!(keys.select("RS256", Some(&json!("b"))).unwrap_err().code, "ERR_JWKS_NO_MATCHING_KEY");
+        assert_eq!(keys.select("RS256", Some(&json!("c"))).unwrap_err().code, "ERR_JWKS_NO_MATCHING_KEY");
+        assert!(keys.select("PS256", Some(&json!("c"))).is_ok());
+        assert_eq!(keys.select("PS256", None).unwrap_err().code, "ERR_JWKS_MULTIPLE_MATCHING_KEYS");
+        assert_eq!(keys.select("RS256", Some(&json!(7))).unwrap_err().code, "ERR_JWKS_NO_MATCHING_KEY");
+    }
+
+    #[test]
+    fn hmac_and_none_are_never_served_from_a_jwks() {
+        let keys = set();
+        assert_eq!(keys.select("HS256", Some(&json!("h"))).unwrap_err().code, "ERR_JOSE_NOT_SUPPORTED");
+        assert_eq!(keys.select("none", None).unwrap_err().code, "ERR_JOSE_NOT_SUPPORTED");
+    }
+
+    #[test]
+    fn malformed_sets_are_rejected() {
+        assert_eq!(KeySet::parse(&json!({})).unwrap_err().code, "ERR_JWKS_INVALID");
+        assert_eq!(KeySet::parse(&json!({ "keys": [1] })).unwrap_err().code, "ERR_JWKS_INVALID");
+    }
+
+    #[test]
+    fn options_from_json() {
+        let options = JwksOptions::from_json(&json!({ "timeoutDuration": 100, "cacheMaxAge": "Infinity", "headers": { "Accept": "x" } }));
+        assert_eq!(options.timeout, Duration::from_millis(100));
+        assert_eq!(options.max_age, None);
+        assert_eq!(options.request_headers(), vec![("Accept".to_string(), "x".to_string())]);
+    }
+}
