@@ -305,3 +305,6 @@ mod tests {
         assert_eq!(options.request_headers(), vec![("Accept".to_string(), "x".to_string())]);
     }
 }
+
+#[cfg(test)]
+mod server_tests;
