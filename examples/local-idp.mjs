@@ -225,6 +225,8 @@ export async function startLocalIdp({
     issuer,
     port: boundPort,
     provider,
+    /** The underlying `http.Server` (e.g. to observe requests). */
+    server,
     accountId,
     scopes: [...scopes],
     /** Resource indicators tokens are issued for (mutable through `addResource`). */

@@ -58,13 +58,14 @@ const applyOutcome = (outcome, request, response, next) => {
   writeAnswer(outcome, request, response);
 };
 
-export const policyJson = ({ issuer, audience, requiredScopes, resource, showErrorDetails }) =>
+export const policyJson = ({ issuer, audience, requiredScopes, resource, showErrorDetails, verifiedTokenCache }) =>
   jsonArg({
     issuer: typeof issuer === 'string' ? issuer : undefined,
     audience,
     requiredScopes,
     resource: resource ? String(resource) : undefined,
     showErrorDetails,
+    verifiedTokenCache,
   });
 
 /** `bearerAuth('jwt')`: one synchronous call into Rust per request; a Promise only to fetch. */

@@ -111,6 +111,7 @@ use crate::bearer::{self, IssuerRule, Policy};
 use crate::jose::{self, VerifyOptions};
 use crate::jwks::JwksOptions;
 use crate::mcp_auth::{self, Decision, JwtBearer, McpAuth, ServerLocation};
+use crate::token_cache;
 use std::sync::Arc;
 
 /// A middleware decision as plain fields: `auth` (AuthInfo JSON) on success; `status`,
@@ -135,7 +136,7 @@ fn response_outcome(response: bearer::ErrorResponse) -> BearerOutcome {
 
 fn outcome(result: mcp_auth::Outcome) -> BearerOutcome {
     let mut converted = match result.decision {
-        Decision::Authenticated(info) => BearerOutcome { auth: Some(Value::Object(info).to_string()), status: None, challenge: None, body: None, error: None, warning: None },
+        Decision::Authenticated(info) => BearerOutcome { auth: Some(info.to_string()), status: None, challenge: None, body: None, error: None, warning: None },
         Decision::Rejected(response) => response_outcome(response),
         Decision::Rethrow(error) => BearerOutcome { auth: None, status: None, challenge: None, body: None, error: Some(encode(&error)), warning: None },
     };
@@ -237,12 +238,22 @@ impl McpAuthCore {
         Ok(json!({ "body": body, "warning": warning }).to_string())
     }
 
+    /// `policy_json` may carry `verifiedTokenCache`: `false` turns the cache off,
+    /// `{ maxEntries }` sizes it.
     #[napi(catch_unwind)]
     pub fn jwt_bearer(&self, verifier: u32, policy_json: String, jwt_verify_json: String, remote_jwk_set_json: String) -> Result<JwtBearerHandle> {
         let policy = policy_from_json(&policy_json, IssuerRule::External)?;
+        let cache = match parse_json_arg(&policy_json)?.get("verifiedTokenCache") {
+            Some(Value::Bool(false)) => None,
+            Some(Value::Object(sizing)) => Some(token_cache::Limits {
+                max_entries: sizing.get("maxEntries").and_then(Value::as_u64).map_or(token_cache::DEFAULT_LIMITS.max_entries, |n| n as usize),
+                ..token_cache::DEFAULT_LIMITS
+            }),
+            _ => Some(token_cache::DEFAULT_LIMITS),
+        };
         let options = VerifyOptions::from_json(&parse_json_arg(&jwt_verify_json)?);
         let jwks = JwksOptions::from_json(&parse_json_arg(&remote_jwk_set_json)?);
-        Ok(JwtBearerHandle { inner: Arc::new(JwtBearer::new(self.auth()?.clone(), verifier as usize, policy, options, jwks)) })
+        Ok(JwtBearerHandle { inner: Arc::new(JwtBearer::new(self.auth()?.clone(), verifier as usize, policy, options, jwks, cache)) })
     }
 }
 
@@ -269,7 +280,7 @@ impl JwtBearerHandle {
     #[napi]
     pub async fn verify_token(&self, token: String) -> Result<String> {
         let inner = self.inner.clone();
-        js(inner.verify_token(&token).await.map(|info| Value::Object(info).to_string()))
+        js(inner.verify_token(&token).await.map(|info| info.to_string()))
     }
 }
 

@@ -11,6 +11,7 @@ pub mod mcp_auth;
 pub mod metadata;
 pub mod resource;
 pub mod snake_case;
+pub mod token_cache;
 
 #[cfg(not(test))]
 mod bindings;

@@ -3,19 +3,21 @@
 
 use crate::bearer::{auth_info, parse_authorization, token_error, truthy, unverified_issuer, ErrorResponse, IssuerRule, Policy};
 use crate::error::{AuthError, AuthResult};
-use crate::jose::{decode_payload, parse_compact, verify_with_key, VerifyOptions};
+use crate::jose::{decode_payload, parse_compact, verify_with_key, JoseError, VerifyOptions};
 use crate::jwks::{CachedLookup, JwksOptions, RemoteKeySet};
 use crate::metadata::fetch::{fetch_server_config, DEFAULT_LIMITS};
 use crate::metadata::validate::{validate_server_config, warnings_message, Validation};
 use crate::metadata::well_known::{parse_url, well_known_url, ServerType};
 use crate::resource::{resource_metadata_body, resource_metadata_url};
 use crate::snake_case::snake_case_keys;
+use crate::token_cache::{self, TokenCache};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
+use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::OnceCell;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -27,7 +29,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum ServerConfig {
     Resolved {
-        metadata: Map<String, Value>,
+        metadata: Arc<Map<String, Value>>,
         #[serde(default, rename = "type")]
         server_type: String,
     },
@@ -139,7 +141,7 @@ fn validation_failure(validation: &Validation) -> AuthError {
 /// Validates a resolved config up front; discovery configs are left for first use.
 fn check_server(config: &ServerConfig, warnings: &mut Vec<String>) -> AuthResult<()> {
     let ServerConfig::Resolved { metadata, .. } = config else { return Ok(()) };
-    let validation = validate_server_config(&Value::Object(metadata.clone()), false);
+    let validation = validate_server_config(&Value::Object((**metadata).clone()), false);
     if !validation.is_valid {
         return Err(validation_failure(&validation));
     }
@@ -265,7 +267,7 @@ impl McpAuth {
     /// The body of `delegatedRouter()` when it is known without fetching (`None` = discovery).
     pub fn delegated_static_body(&self) -> AuthResult<Option<Value>> {
         Ok(match self.delegated_server()? {
-            ServerConfig::Resolved { metadata, .. } => Some(snake_case_keys(Value::Object(metadata.clone()))),
+            ServerConfig::Resolved { metadata, .. } => Some(snake_case_keys(Value::Object((**metadata).clone()))),
             ServerConfig::Discovery { .. } => None,
         })
     }
@@ -281,7 +283,7 @@ impl McpAuth {
     /// `Ok(None)` means a fetch is needed but waiting is not allowed.
     async fn metadata_of(&self, server: &ServerConfig, may_wait: bool) -> AuthResult<Option<(Arc<Map<String, Value>>, Option<String>)>> {
         match server {
-            ServerConfig::Resolved { metadata, .. } => Ok(Some((Arc::new(metadata.clone()), None))),
+            ServerConfig::Resolved { metadata, .. } => Ok(Some((metadata.clone(), None))),
             ServerConfig::Discovery { issuer, server_type } => {
                 let issuer = issuer.as_str().map(str::to_string).unwrap_or_else(|| issuer.to_string());
                 let key = (issuer, ServerType::from_name(server_type));
@@ -358,8 +360,8 @@ async fn discover(issuer: &str, server_type: ServerType) -> Loaded {
 /// What the middleware does with a request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
-    /// Set `req.auth` to this `AuthInfo` and call `next()`.
-    Authenticated(Map<String, Value>),
+    /// Set `req.auth` to this `AuthInfo` (JSON) and call `next()`.
+    Authenticated(Arc<str>),
     /// Write this error answer.
     Rejected(ErrorResponse),
     /// Reject the middleware's promise with this error (nothing written).
@@ -380,6 +382,8 @@ pub struct JwtBearer {
     policy: Policy,
     options: VerifyOptions,
     jwks_options: JwksOptions,
+    /// Tokens that passed every check of this middleware (`None` = turned off).
+    verified: Option<TokenCache>,
 }
 
 enum Step<T> {
@@ -388,10 +392,28 @@ enum Step<T> {
     Wait,
 }
 
+/// A token that passed verification and the policy, ready for `req.auth`.
+struct Verified {
+    auth_info: Arc<str>,
+}
+
+fn now_ms() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
 impl JwtBearer {
-    pub fn new(auth: Arc<McpAuth>, verifier: usize, mut policy: Policy, options: VerifyOptions, jwks_options: JwksOptions) -> Self {
+    pub fn new(
+        auth: Arc<McpAuth>,
+        verifier: usize,
+        mut policy: Policy,
+        options: VerifyOptions,
+        jwks_options: JwksOptions,
+        cache_limits: Option<token_cache::Limits>,
+    ) -> Self {
         policy.issuer = IssuerRule::Trusted(auth.trusted_issuers(verifier));
-        Self { auth, verifier, policy, options, jwks_options }
+        // A fixed `currentDate` makes validity independent of time: nothing to cache by expiry.
+        let verified = cache_limits.filter(|_| options.current_date_ms.is_none()).map(TokenCache::new);
+        Self { auth, verifier, policy, options, jwks_options, verified }
     }
 
     /// Answers without waiting when everything needed is cached; `None` means call
@@ -412,11 +434,21 @@ impl JwtBearer {
         }
     }
 
+    /// Verification only (the `'jwt'` verify function when a runtime `issuer` override makes the
+    /// shim run the generic `handleBearerAuth`): resolves to AuthInfo JSON.
+    pub async fn verify_token(&self, token: &str) -> AuthResult<Arc<str>> {
+        let header = format!("Bearer {token}");
+        match self.decide(Some(&header), true, false, &mut None).await {
+            Step::Done(result) => result.map(|verified| verified.auth_info),
+            Step::Wait => Err(AuthError::type_error("authentication could not complete")),
+        }
+    }
+
     async fn run(&self, header: Option<&str>, may_wait: bool) -> Step<Outcome> {
         let mut warning = None;
         let decision = match self.decide(header, may_wait, true, &mut warning).await {
             Step::Wait => return Step::Wait,
-            Step::Done(Ok(info)) => Decision::Authenticated(info),
+            Step::Done(Ok(verified)) => Decision::Authenticated(verified.auth_info),
             Step::Done(Err(error)) => match self.policy.respond(error) {
                 Ok(response) => Decision::Rejected(response),
                 Err(error) => Decision::Rethrow(error),
@@ -425,17 +457,22 @@ impl JwtBearer {
         Step::Done(Outcome { decision, warning })
     }
 
-    /// Verification only (the `'jwt'` verify function when a runtime `issuer` override makes the
-    /// shim run the generic `handleBearerAuth`).
-    pub async fn verify_token(&self, token: &str) -> AuthResult<Map<String, Value>> {
-        let header = format!("Bearer {token}");
-        match self.decide(Some(&header), true, false, &mut None).await {
-            Step::Done(result) => result,
-            Step::Wait => Err(AuthError::type_error("authentication could not complete")),
+    /// Until when a verified token may be answered from the cache (epoch ms): its `exp`, the
+    /// `maxTokenAge` limit, and never past the key set's max age.
+    fn cacheable_until(&self, claims: &Map<String, Value>, key_set: &RemoteKeySet) -> f64 {
+        let now = now_ms();
+        let number = |name: &str| claims.get(name).and_then(Value::as_f64);
+        let mut until = key_set.max_age().map_or(f64::INFINITY, |age| now + age.as_secs_f64() * 1000.0);
+        if let Some(exp) = number("exp") {
+            until = until.min(exp * 1000.0);
         }
+        if let (Some(max_age), Some(iat)) = (self.options.max_token_age, number("iat")) {
+            until = until.min((iat + max_age) * 1000.0);
+        }
+        until
     }
 
-    async fn decide(&self, header: Option<&str>, may_wait: bool, apply_policy: bool, warning: &mut Option<String>) -> Step<AuthResult<Map<String, Value>>> {
+    async fn decide(&self, header: Option<&str>, may_wait: bool, apply_policy: bool, warning: &mut Option<String>) -> Step<AuthResult<Verified>> {
         macro_rules! attempt {
             ($e:expr) => {
                 match $e {
@@ -445,6 +482,9 @@ impl JwtBearer {
             };
         }
         let token = attempt!(parse_authorization(header));
+        if let Some(auth_info) = self.verified.as_ref().filter(|_| apply_policy).and_then(|cache| cache.get(token, now_ms())) {
+            return Step::Done(Ok(Verified { auth_info }));
+        }
         let claims = token.split('.').nth(1).filter(|_| token.split('.').count() == 3).and_then(decode_payload);
         let issuer = attempt!(unverified_issuer(claims.as_ref())).clone();
         attempt!(self.policy.issuer.check(Some(&issuer)));
@@ -472,20 +512,27 @@ impl JwtBearer {
             }
         };
         let jws = attempt!(parse_compact(token, &self.options).map_err(|e| token_error(&e)));
-        let key_set = attempt!(self.auth.key_set(&jwks_uri, &self.jwks_options).map_err(|e| {
-            token_error(&crate::jose::JoseError::other(e.message.unwrap_or_default()))
-        }));
+        let key_set = attempt!(self
+            .auth
+            .key_set(&jwks_uri, &self.jwks_options)
+            .map_err(|e| token_error(&JoseError::other(e.message.unwrap_or_default()))));
         let key = match key_set.lookup_cached(&jws.alg, jws.kid_value()) {
             CachedLookup::Ready(key) => key,
             CachedLookup::NeedsFetch if may_wait => key_set.lookup(&jws.alg, jws.kid_value()).await,
             CachedLookup::NeedsFetch => return Step::Wait,
         };
+        let generation = key_set.generation();
         let key = attempt!(key.map_err(|e| token_error(&e)));
-        let verified = attempt!(verify_with_key(&jws, &key, &self.options).map_err(|e| token_error(&e)));
-        let info = attempt!(auth_info(token, verified));
+        let claims = attempt!(verify_with_key(&jws, &key, &self.options).map_err(|e| token_error(&e)));
+        let cacheable_until = self.cacheable_until(&claims, &key_set);
+        let info = attempt!(auth_info(token, claims));
         if apply_policy {
             attempt!(self.policy.check(info.get("issuer"), info.get("audience"), Some(&info["scopes"])));
         }
-        Step::Done(Ok(info))
+        let auth_info: Arc<str> = Arc::from(Value::Object(info).to_string());
+        if let Some(cache) = self.verified.as_ref().filter(|_| apply_policy) {
+            cache.insert(token, auth_info.clone(), cacheable_until, key_set, generation);
+        }
+        Step::Done(Ok(Verified { auth_info }))
     }
 }

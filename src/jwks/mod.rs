@@ -157,6 +157,8 @@ type ReloadOutcome = Result<Arc<KeySet>, JoseError>;
 struct State {
     keys: Option<Arc<KeySet>>,
     fetched_at: Option<Instant>,
+    /// Counts successful fetches: anything verified against an older set is stale.
+    generation: u64,
     reload: Option<Arc<OnceCell<ReloadOutcome>>>,
 }
 
@@ -193,6 +195,15 @@ impl RemoteKeySet {
 
     fn cooling_down(&self, state: &State) -> bool {
         state.fetched_at.is_some_and(|at| at.elapsed() < self.options.cooldown)
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.state().generation
+    }
+
+    /// How long a fetched set is used (`None` = for ever).
+    pub fn max_age(&self) -> Option<Duration> {
+        self.options.max_age
     }
 
     /// The synchronous fast path: a fresh set answers, anything else asks for [`Self::lookup`].
@@ -232,6 +243,7 @@ impl RemoteKeySet {
             if let Ok(keys) = &outcome {
                 state.keys = Some(keys.clone());
                 state.fetched_at = Some(Instant::now());
+                state.generation += 1;
             }
             state.reload = None;
             outcome
