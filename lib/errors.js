@@ -76,12 +76,16 @@ const revive = (value) => {
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, revive(inner)]));
 };
 
+// A failed MCP validation lists its errors as `{ code, description, cause }` (`cause` always an own key).
+const withErrorCauses = (cause) =>
+  Array.isArray(cause?.errors) ? { ...cause, errors: cause.errors.map((error) => ({ ...error, cause: error.cause })) } : cause;
+
 const fromStructured = ({ kind, code, message, cause }) => {
   switch (kind) {
     case 'Config':
       return new MCPAuthConfigError(code, message);
     case 'AuthServer':
-      return new MCPAuthAuthServerError(code, revive(cause));
+      return new MCPAuthAuthServerError(code, withErrorCauses(revive(cause)));
     case 'BearerAuth':
       return new MCPAuthBearerAuthError(code, revive(cause));
     case 'TokenVerification':

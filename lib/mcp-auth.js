@@ -1,14 +1,15 @@
 // `MCPAuth`: the shim side. Rust holds the modes, the rules, the verifiers and the caches.
 import { binding, jsonArg } from './native.js';
 import { callAsync, callSync, decodeError } from './errors.js';
-import { serverMetadataPaths, validateServerConfig } from './discovery.js';
+import { getIssuer, serverMetadataPaths, validateServerConfig } from './discovery.js';
 import { handleBearerAuth, jwtBearerMiddleware, jwtVerifyFunction, jwtVerifyJson, policyJson, remoteJwkSetJson } from './bearer.js';
 import { createDelegatedRouter, createResourceMetadataRouter } from './routers.js';
 
-const serverConfig = (config) =>
-  'metadata' in config
-    ? { kind: 'resolved', metadata: config.metadata, type: config.type }
-    : { kind: 'discovery', issuer: config.issuer, type: config.type };
+const serverConfig = (config) => {
+  if (!('metadata' in config)) return { kind: 'discovery', issuer: config.issuer, type: config.type };
+  getIssuer(config); // a `metadata` key holding no object fails here, with the reference's TypeError
+  return { kind: 'resolved', metadata: config.metadata, type: config.type };
+};
 
 const resourceList = (protectedResources) => (Array.isArray(protectedResources) ? protectedResources : [protectedResources]);
 
@@ -16,7 +17,11 @@ const resourceList = (protectedResources) => (Array.isArray(protectedResources) 
 const normalize = (config) => {
   const hasServer = 'server' in config;
   const hasProtectedResources = 'protectedResources' in config;
-  if (hasServer) return { hasServer, hasProtectedResources, server: serverConfig(config.server) };
+  if (hasServer) {
+    // A missing server fails in Rust, after the deprecation warning (as in the reference).
+    const server = config.server === undefined || config.server === null ? undefined : serverConfig(config.server);
+    return { hasServer, hasProtectedResources, server };
+  }
   if (!hasProtectedResources) return { hasServer, hasProtectedResources };
   const protectedResources = resourceList(config.protectedResources).map(({ metadata }) => {
     const { authorizationServers, ...rest } = metadata;
@@ -32,12 +37,21 @@ const validationCause = (config, at) => {
   return { errors, warnings };
 };
 
+// The RFC 9728 document of a resource as of router creation (top-level keys fixed, nested values
+// read at each request, as in the reference).
+const resourceDocumentInput = (metadata) => {
+  const { authorizationServers, ...rest } = metadata;
+  return { metadata: rest, issuers: (authorizationServers ?? []).map(getIssuer) };
+};
+
 export class MCPAuth {
   #core;
+  // The resource list as normalized at construction (the caller's array when one was given).
+  #resources;
 
   constructor(config) {
     this.config = config;
-    const core = new binding.McpAuthCore(jsonArg(normalize(config)));
+    const core = callSync(() => new binding.McpAuthCore(jsonArg(normalize(config))));
     const report = JSON.parse(core.startupReport());
     for (const warning of report.warnings) console.warn(warning);
     if (report.error) {
@@ -46,28 +60,37 @@ export class MCPAuth {
       throw error;
     }
     this.#core = core;
+    if (!('server' in config)) this.#resources = resourceList(config.protectedResources);
   }
 
   delegatedRouter() {
     const core = this.#core;
-    const staticBody = callSync(() => core.delegatedStaticBody());
+    callSync(() => core.checkDelegatedRouter());
     const loadBody = async () => {
+      const { server } = this.config;
+      if ('metadata' in server) return JSON.parse(callSync(() => binding.snakeCaseDocument(jsonArg(server.metadata))));
       const { body, warning } = JSON.parse(await callAsync(() => core.delegatedDiscoveredBody()));
       if (warning) console.warn(warning);
       return body;
     };
-    return createDelegatedRouter(serverMetadataPaths.oauth, staticBody === null ? undefined : JSON.parse(staticBody), loadBody);
+    return createDelegatedRouter(serverMetadataPaths.oauth, loadBody);
   }
 
   protectedResourceMetadataRouter() {
-    return createResourceMetadataRouter(JSON.parse(callSync(() => this.#core.resourceRoutes())));
+    callSync(() => this.#core.checkResourceRouter());
+    const routes = this.#resources.map(({ metadata }) => {
+      const path = callSync(() => binding.resourceMetadataPath(String(metadata.resource)));
+      const input = resourceDocumentInput(metadata);
+      return [path, () => JSON.parse(callSync(() => binding.resourceMetadataDocument(jsonArg(input))))];
+    });
+    return createResourceMetadataRouter(routes);
   }
 
   bearerAuth(modeOrVerify, config = {}) {
     const core = this.#core;
     const { jwtVerify, remoteJwkSet, ...rest } = config;
-    const verifier = callSync(() => core.verifierFor(rest.resource ? String(rest.resource) : undefined));
-    const issuer = (tokenIssuer) =>
+    const { resource } = rest;
+    const verifier = callSync(() => core.verifierFor(resource ? String(resource) : undefined, typeof resource === 'string'));    const issuer = (tokenIssuer) =>
       callSync(() => core.checkIssuer(verifier, tokenIssuer === undefined ? undefined : jsonArg(tokenIssuer)));
     if (typeof modeOrVerify === 'function') return handleBearerAuth({ verifyAccessToken: modeOrVerify, issuer, ...rest });
     if (modeOrVerify !== 'jwt') return handleBearerAuth({ verifyAccessToken: undefined, issuer, ...rest });

@@ -1,25 +1,26 @@
 // The two metadata routers: real Express routers with the `cors` package's defaults, serving
-// documents that Rust prepared (paths, snake_case bodies).
+// documents that Rust prepares (paths, snake_case bodies) at each request.
 import cors from 'cors';
 import express from 'express';
 
+/** `routes`: `[path, document()]` per resource, in order. */
 export const createResourceMetadataRouter = (routes) => {
   const router = express.Router();
-  for (const [path, body] of routes) {
+  for (const [path, document] of routes) {
     router.use(path, cors());
     router.get(path, (request, response) => {
-      response.status(200).json(body);
+      response.status(200).json(document());
     });
   }
   return router;
 };
 
-/** `loadBody` runs on each request when the document was not known up front (discovery). */
-export const createDelegatedRouter = (path, staticBody, loadBody) => {
+/** `loadBody` may be async (a discovery config is fetched on first use). */
+export const createDelegatedRouter = (path, loadBody) => {
   const router = express.Router();
   router.use(path, cors());
   router.get(path, async (request, response) => {
-    response.status(200).json(staticBody ?? (await loadBody()));
+    response.status(200).json(await loadBody());
   });
   return router;
 };

@@ -92,6 +92,27 @@ pub fn validate_server_config(metadata_json: String, verbose: bool) -> Result<St
     Ok(json!(validate::validate_server_config(&metadata, verbose)).to_string())
 }
 
+/// Path of the RFC 9728 document of `resource` (TypeError for a non-URL, as the reference).
+#[napi(catch_unwind)]
+pub fn resource_metadata_path(resource: String) -> Result<String> {
+    js(crate::resource::resource_metadata_url(&resource).map(|url| url.path().to_string()))
+}
+
+/// The RFC 9728 document for `{ metadata, issuers }` (metadata without `authorizationServers`).
+#[napi(catch_unwind)]
+pub fn resource_metadata_document(input_json: String) -> Result<String> {
+    let input = parse_json_arg(&input_json)?;
+    let metadata = input.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
+    let issuers = string_list(input.get("issuers")).unwrap_or_default();
+    Ok(crate::resource::resource_metadata_body(&metadata, &issuers).to_string())
+}
+
+/// Deep snake_case of a JSON document's keys (the delegated metadata body).
+#[napi(catch_unwind)]
+pub fn snake_case_document(document_json: String) -> Result<String> {
+    Ok(crate::snake_case::snake_case_keys(parse_json_arg(&document_json)?).to_string())
+}
+
 /// Deliberately panics, so tests can prove a panic becomes a JS error instead of killing Node.
 #[napi(catch_unwind)]
 pub fn panic_probe(message: String) -> String {
@@ -205,10 +226,11 @@ impl McpAuthCore {
         Ok(self.auth()?.mode() == mcp_auth::Mode::AuthorizationServer)
     }
 
-    /// The verifier serving `resource` (bearerAuth steps 2–3).
+    /// The verifier serving `resource` (bearerAuth steps 2–3). `exact` is false when the JS
+    /// value was not a string: it then names no resource (the reference's lookup is by identity).
     #[napi(catch_unwind)]
-    pub fn verifier_for(&self, resource: Option<String>) -> Result<u32> {
-        js(self.auth()?.verifier_for(resource.as_deref()).map(|i| i as u32))
+    pub fn verifier_for(&self, resource: Option<String>, exact: bool) -> Result<u32> {
+        js(self.auth()?.verifier_for(resource.as_deref(), exact).map(|i| i as u32))
     }
 
     /// The trusted-issuer check of a verifier, for custom verify functions.
@@ -218,16 +240,14 @@ impl McpAuthCore {
         js(IssuerRule::Trusted(self.auth()?.trusted_issuers(verifier as usize)).check(issuer.as_ref()))
     }
 
-    /// `[[path, body], …]` for `protectedResourceMetadataRouter()`.
     #[napi(catch_unwind)]
-    pub fn resource_routes(&self) -> Result<String> {
-        Ok(json!(js(self.auth()?.resource_routes())?).to_string())
+    pub fn check_resource_router(&self) -> Result<()> {
+        js(self.auth()?.check_resource_router())
     }
 
-    /// The delegated document if known without a fetch; `null` for a discovery config.
     #[napi(catch_unwind)]
-    pub fn delegated_static_body(&self) -> Result<Option<String>> {
-        js(self.auth()?.delegated_static_body()).map(|body| body.map(|b| b.to_string()))
+    pub fn check_delegated_router(&self) -> Result<()> {
+        js(self.auth()?.check_delegated_router())
     }
 
     /// Fetches (once, shared) the delegated document: `{ body, warning }`.

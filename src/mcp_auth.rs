@@ -8,7 +8,6 @@ use crate::jwks::{CachedLookup, JwksOptions, RemoteKeySet};
 use crate::metadata::fetch::{fetch_server_config, DEFAULT_LIMITS};
 use crate::metadata::validate::{validate_server_config, warnings_message, Validation};
 use crate::metadata::well_known::{parse_url, well_known_url, ServerType};
-use crate::resource::{resource_metadata_body, resource_metadata_url};
 use crate::snake_case::snake_case_keys;
 use crate::token_cache::{self, TokenCache};
 use serde::Deserialize;
@@ -120,7 +119,6 @@ pub struct McpAuth {
     mode: Mode,
     has_protected_resources: bool,
     server: Option<ServerConfig>,
-    resources: Vec<ResourceConfig>,
     /// Resource mode: (resource identifier, verifier); authorization-server mode: one entry.
     verifiers: Vec<(String, Verifier)>,
     metadata: MetadataCache,
@@ -172,14 +170,15 @@ impl McpAuth {
             mode: Mode::ResourceServer,
             has_protected_resources: config.has_protected_resources,
             server: None,
-            resources: Vec::new(),
             verifiers: Vec::new(),
             metadata: MetadataCache::default(),
             key_sets: Mutex::default(),
         };
         if config.has_server {
             warnings.push(DEPRECATED_MODE.into());
-            let server = config.server.ok_or_else(|| plain(AuthError::type_error("Cannot use 'in' operator to search for 'metadata' in undefined")))?;
+            let server = config.server.ok_or_else(|| {
+                plain(AuthError::type_error("Cannot use 'in' operator to search for 'metadata' in undefined"))
+            })?;
             check_server(&server, warnings).map_err(|error| ConfigFailure { error, invalid_metadata_at: Some(ServerLocation::Server) })?;
             auth.mode = Mode::AuthorizationServer;
             auth.verifiers.push((String::new(), Verifier { servers: vec![server.clone()] }));
@@ -210,7 +209,6 @@ impl McpAuth {
             }
             auth.verifiers.push((key, Verifier { servers: resource.authorization_servers.clone() }));
         }
-        auth.resources = config.protected_resources;
         Ok(auth)
     }
 
@@ -219,7 +217,7 @@ impl McpAuth {
     }
 
     /// `bearerAuth` steps 2–3: which verifier serves `resource`.
-    pub fn verifier_for(&self, resource: Option<&str>) -> AuthResult<usize> {
+    pub fn verifier_for(&self, resource: Option<&str>, exact: bool) -> AuthResult<usize> {
         let resource = resource.filter(|r| !r.is_empty());
         if self.has_protected_resources && resource.is_none() {
             return Err(AuthError::invalid_server_config(
@@ -230,7 +228,7 @@ impl McpAuth {
             return Ok(0);
         }
         let resource = resource.unwrap_or_default();
-        self.verifiers.iter().position(|(key, _)| key == resource).ok_or_else(|| {
+        self.verifiers.iter().position(|(key, _)| exact && key == resource).ok_or_else(|| {
             AuthError::invalid_server_config(format!(
                 "No token verifier found for the specified resource: `{resource}`. Please ensure that this resource is correctly configured in the `protectedResources` array in the MCPAuth constructor."
             ))
@@ -241,20 +239,14 @@ impl McpAuth {
         self.verifiers.get(verifier).map(|(_, v)| v.issuers()).unwrap_or_default()
     }
 
-    /// Routes of `protectedResourceMetadataRouter()`: (path, JSON body) per resource, in order.
-    pub fn resource_routes(&self) -> AuthResult<Vec<(String, Value)>> {
-        if self.mode == Mode::AuthorizationServer {
-            return Err(AuthError::invalid_server_config("`protectedResourceMetadataRouter` is not available in `authorization server` mode."));
+    /// `protectedResourceMetadataRouter()` exists only in resource-server mode.
+    pub fn check_resource_router(&self) -> AuthResult<()> {
+        match self.mode {
+            Mode::ResourceServer => Ok(()),
+            Mode::AuthorizationServer => Err(AuthError::invalid_server_config(
+                "`protectedResourceMetadataRouter` is not available in `authorization server` mode.",
+            )),
         }
-        self.resources
-            .iter()
-            .map(|resource| {
-                let issuers: Vec<String> = resource.authorization_servers.iter().map(ServerConfig::issuer_text).collect();
-                let body = resource_metadata_body(&resource.metadata, &issuers);
-                let path = resource_metadata_url(&resource_key(&resource.metadata))?.path().to_string();
-                Ok((path, body))
-            })
-            .collect()
     }
 
     fn delegated_server(&self) -> AuthResult<&ServerConfig> {
@@ -264,12 +256,9 @@ impl McpAuth {
         }
     }
 
-    /// The body of `delegatedRouter()` when it is known without fetching (`None` = discovery).
-    pub fn delegated_static_body(&self) -> AuthResult<Option<Value>> {
-        Ok(match self.delegated_server()? {
-            ServerConfig::Resolved { metadata, .. } => Some(snake_case_keys(Value::Object((**metadata).clone()))),
-            ServerConfig::Discovery { .. } => None,
-        })
+    /// `delegatedRouter()` exists only in authorization-server mode.
+    pub fn check_delegated_router(&self) -> AuthResult<()> {
+        self.delegated_server().map(|_| ())
     }
 
     /// The body of `delegatedRouter()` for a discovery config (fetched through the shared cache).

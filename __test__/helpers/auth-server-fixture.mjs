@@ -5,8 +5,9 @@
 //   const as = await startAuthServer(keys);          // keys from tokens.mjs createKeys()
 //   as.issuer                                         // = as.origin (http://127.0.0.1:PORT)
 //   as.camelMetadata() / as.snakeMetadata()           // the metadata it serves (resolved config)
-//   as.set({ jwks: 500 | 302 | 'slow' | 'reset' | 'ok', jwksDelayMs, metadata: 503 | 'noJwksUri'
-//            | 'noPkce' | 'reset' | 'ok', metadataExtra: {...} })
+//   as.set({ jwks: 500 | 302 | 'slow' | 'reset' | 'invalid' | 'notJson' | 'ok', jwksDelayMs,
+//            metadata: 503 | 'noJwksUri' | 'noPkce' | 'reset' | 'ok',
+//            metadataExtra: {...}, metadataOmit: ['registration_endpoint', …] })
 //   as.rotate()                                       // JWKS now also publishes keys.next
 //   as.counts()                                       // { metadata, jwks, other }
 //   as.reset()                                        // behaviours back to 'ok', keys unrotated, counts 0
@@ -17,7 +18,8 @@ export const METADATA_PATH = '/.well-known/oauth-authorization-server';
 export const JWKS_PATH = '/jwks';
 
 export const startAuthServer = async (keys) => {
-  const state = { jwks: 'ok', jwksDelayMs: 1000, metadata: 'ok', metadataExtra: {}, rotated: false };
+  const initial = () => ({ jwks: 'ok', jwksDelayMs: 1000, metadata: 'ok', metadataExtra: {}, metadataOmit: [], rotated: false });
+  const state = initial();
   const srv = await startMetadataServer();
   const origin = srv.origin;
 
@@ -49,6 +51,12 @@ export const startAuthServer = async (keys) => {
     res.end(text);
   };
 
+  const published = (body) => {
+    const out = { ...body, ...state.metadataExtra };
+    for (const key of state.metadataOmit) delete out[key];
+    return out;
+  };
+
   srv.route(METADATA_PATH, (req, res) => {
     switch (state.metadata) {
       case 503:
@@ -59,16 +67,16 @@ export const startAuthServer = async (keys) => {
         return;
       case 'noJwksUri': {
         const { jwks_uri: _, ...rest } = snakeMetadata();
-        sendJson(res, 200, { ...rest, ...state.metadataExtra });
+        sendJson(res, 200, published(rest));
         return;
       }
       case 'noPkce': {
         const { code_challenge_methods_supported: _, ...rest } = snakeMetadata();
-        sendJson(res, 200, { ...rest, ...state.metadataExtra });
+        sendJson(res, 200, published(rest));
         return;
       }
       default:
-        sendJson(res, 200, { ...snakeMetadata(), ...state.metadataExtra });
+        sendJson(res, 200, published(snakeMetadata()));
     }
   });
 
@@ -83,6 +91,13 @@ export const startAuthServer = async (keys) => {
         return;
       case 'reset':
         req.socket.destroy();
+        return;
+      case 'invalid':
+        sendJson(res, 200, { notKeys: true });
+        return;
+      case 'notJson':
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '8' });
+        res.end('not json');
         return;
       case 'slow':
         setTimeout(() => {
@@ -124,7 +139,7 @@ export const startAuthServer = async (keys) => {
     }),
     requests: () => srv.requests.map((r) => ({ method: r.method, url: r.url, headers: r.headers })),
     reset() {
-      Object.assign(state, { jwks: 'ok', jwksDelayMs: 1000, metadata: 'ok', metadataExtra: {}, rotated: false });
+      Object.assign(state, initial());
       srv.reset();
     },
     close: () => srv.close(),

@@ -31,15 +31,16 @@ export const createKeys = async () => {
 
 /**
  * Signs a token. `key` is one of the keys of `createKeys()` (or `'hmac'` with `keys`);
- * `header` is merged over `{ alg: key.alg, kid: key.kid }` (a `kid: undefined` removes it).
+ * `header` is merged over `{ alg: key.alg, kid: key.kid }` (a `kid: undefined` removes it);
+ * `signOptions` goes to jose's `sign` (e.g. `{ crit: { 'x-custom': true } }`).
  */
-export const signToken = async ({ key, claims = {}, header = {}, keys }) => {
+export const signToken = async ({ key, claims = {}, header = {}, keys, signOptions }) => {
   if (key === 'hmac') {
     const protectedHeader = { alg: 'HS256', kid: 'rsa-1', ...header };
-    return new SignJWT(claims).setProtectedHeader(dropUndefined(protectedHeader)).sign(keys.hmacSecret);
+    return new SignJWT(claims).setProtectedHeader(dropUndefined(protectedHeader)).sign(keys.hmacSecret, signOptions);
   }
   const protectedHeader = dropUndefined({ alg: key.alg, kid: key.kid, ...header });
-  return new SignJWT(claims).setProtectedHeader(protectedHeader).sign(key.privateKey);
+  return new SignJWT(claims).setProtectedHeader(protectedHeader).sign(key.privateKey, signOptions);
 };
 
 const dropUndefined = (object) => Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));

@@ -60,7 +60,11 @@ impl JwksOptions {
     }
 
     fn request_headers(&self) -> Vec<(String, String)> {
-        let mut headers = vec![("accept".to_string(), "application/json, application/jwk-set+json".to_string())];
+        // jose's defaults (the reference's JWKS client), naming us too.
+        let mut headers = vec![
+            ("accept".to_string(), "application/json, application/jwk-set+json".to_string()),
+            ("user-agent".to_string(), concat!("jose/v6 (mcp-auth-rs/", env!("CARGO_PKG_VERSION"), ")").to_string()),
+        ];
         for (name, value) in &self.headers {
             headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
             headers.push((name.clone(), value.clone()));
@@ -314,7 +318,8 @@ mod tests {
         let options = JwksOptions::from_json(&json!({ "timeoutDuration": 100, "cacheMaxAge": "Infinity", "headers": { "Accept": "x" } }));
         assert_eq!(options.timeout, Duration::from_millis(100));
         assert_eq!(options.max_age, None);
-        assert_eq!(options.request_headers(), vec![("Accept".to_string(), "x".to_string())]);
+        assert_eq!(options.request_headers()[1], ("Accept".to_string(), "x".to_string()));
+        assert!(options.request_headers()[0].1.starts_with("jose/v6"));
     }
 }
 
