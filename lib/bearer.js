@@ -140,14 +140,15 @@ export const createVerifyJwt = (getKey, options) => {
   return async function verifyJwt(token) {
     const protectedHeader = JSON.parse(callSync(() => verifier.protectedHeader(String(token))));
     const [protectedSegment, payload, signature] = String(token).split('.');
+    let key;
     let jwk;
     try {
-      const key = typeof getKey === 'function' ? await getKey(protectedHeader, { payload, protected: protectedSegment, signature }) : getKey;
+      key = typeof getKey === 'function' ? await getKey(protectedHeader, { payload, protected: protectedSegment, signature }) : getKey;
       jwk = await toJwk(key);
     } catch (error) {
       throw new MCPAuthTokenVerificationError('invalid_token', { code: joseCode(error), cause: error });
     }
-    return authInfoFrom(callSync(() => verifier.verify(String(token), jsonArg(jwk))));
+    return authInfoFrom(callSync(() => verifier.verify(String(token), jsonArg(jwk), jwk === key)));
   };
 };
 

@@ -369,9 +369,11 @@ impl JwtKeyVerifier {
         Ok(Value::Object(jws.header).to_string())
     }
 
-    /// Verifies with the JWK the JS `getKey` produced; returns AuthInfo JSON.
+    /// Verifies with the key the JS `getKey` produced, as a JWK; returns AuthInfo JSON.
+    /// `given_as_jwk`: the user returned a JWK object (jose then reports a key that does not fit
+    /// the algorithm as unsupported, rather than as a TypeError).
     #[napi(catch_unwind)]
-    pub fn verify(&self, token: String, jwk_json: String) -> Result<String> {
+    pub fn verify(&self, token: String, jwk_json: String, given_as_jwk: bool) -> Result<String> {
         let jwk = parse_json_arg(&jwk_json)?;
         let jws = js(jose::parse_compact(&token, &self.options).map_err(|e| bearer::token_error(&e)))?;
         let key = jwk
@@ -379,6 +381,10 @@ impl JwtKeyVerifier {
             .ok_or_else(|| "key is not a JWK".to_string())
             .and_then(jose::VerificationKey::from_jwk)
             .map_err(|e| to_js(bearer::token_error(&jose::JoseError::other(e))))?;
+        if given_as_jwk && jose::key_type_of(&jws.alg) != Some(key.key_type) {
+            let unsupported = jose::JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Invalid or unsupported JWK for this algorithm");
+            return Err(to_js(bearer::token_error(&unsupported)));
+        }
         let claims = js(jose::verify_with_key(&jws, &key, &self.options).map_err(|e| bearer::token_error(&e)))?;
         js(bearer::auth_info(&token, claims).map(|info| Value::Object(info).to_string()))
     }

@@ -1,0 +1,54 @@
+// createVerifyJwt(getKey, options) through mcp-auth and mcp-auth-rs: the key comes from JS in every
+// form jose accepts (KeyObject, JWK, CryptoKey, HMAC secret, a getKey function that throws), and
+// the outcome (AuthInfo, or error class/code/jose code) must be the same.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPublicKey } from 'node:crypto';
+import * as jose from 'jose';
+import * as ref from 'mcp-auth';
+import * as rs from 'mcp-auth-rs';
+
+const { privateKey, publicKey } = await jose.generateKeyPair('RS256', { extractable: true });
+const { publicKey: strangerKey } = await jose.generateKeyPair('RS256');
+const ecKeys = await jose.generateKeyPair('ES256', { extractable: true });
+const publicJwk = await jose.exportJWK(publicKey);
+const secret = new TextEncoder().encode('0123456789abcdef0123456789abcdef');
+const now = Math.floor(Date.now() / 1000);
+const sign = (claims, { alg = 'RS256', key = privateKey, header = {} } = {}) =>
+  new jose.SignJWT(claims).setProtectedHeader({ alg, kid: 'k', ...header }).sign(key);
+const claims = { iss: 'https://issuer.example', sub: 'user', scope: 'read write', azp: 'client', exp: now + 600, aud: 'api' };
+
+const outcome = async (lib, getKey, token, options) => {
+  try {
+    const { token: _token, ...info } = await lib.createVerifyJwt(getKey, options)(token);
+    return { ok: info };
+  } catch (error) {
+    return { error: [error.constructor.name, error.code, error.cause?.code ?? error.cause?.cause] };
+  }
+};
+
+const CASES = [
+  ['KeyObject', () => createPublicKey({ key: publicJwk, format: 'jwk' }), () => sign(claims)],
+  ['public JWK', () => publicJwk, () => sign(claims)],
+  ['CryptoKey', () => publicKey, () => sign(claims)],
+  ['key given directly (not a function)', publicJwk, () => sign(claims)],
+  ['HS256 with a Uint8Array secret', () => secret, () => sign(claims, { alg: 'HS256', key: secret })],
+  ['ES256 with a JWK', async () => jose.exportJWK(ecKeys.publicKey), () => sign(claims, { alg: 'ES256', key: ecKeys.privateKey })],
+  ['audience option mismatch', () => publicJwk, () => sign(claims), { audience: 'other' }],
+  ['expired by currentDate', () => publicJwk, () => sign(claims), { currentDate: new Date((now + 1200) * 1000) }],
+  ['clockTolerance string', () => publicJwk, () => sign({ ...claims, exp: now - 30 }), { clockTolerance: '1 minute' }],
+  ['algorithms allowlist', () => publicJwk, () => sign(claims), { algorithms: ['ES256'] }],
+  ['getKey throws', () => { throw new Error('no key'); }, () => sign(claims)],
+  ['wrong key', () => strangerKey, () => sign(claims)],
+  ['RS256 token, EC key', async () => jose.exportJWK(ecKeys.publicKey), () => sign(claims)],
+  ['missing sub', () => publicJwk, () => sign({ ...claims, sub: undefined })],
+  ['malformed token', () => publicJwk, () => 'not.a.jwt'],
+];
+
+for (const [label, getKey, makeToken, options] of CASES) {
+  test(`createVerifyJwt: ${label}`, { timeout: 10_000 }, async () => {
+    const token = await makeToken();
+    const [expected, actual] = [await outcome(ref, getKey, token, options), await outcome(rs, getKey, token, options)];
+    assert.deepEqual(actual, expected);
+  });
+}
