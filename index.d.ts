@@ -103,6 +103,11 @@ interface RemoteJwkSetOptions {
   cacheMaxAge?: number;
   /** Additional HTTP headers sent with JWKS requests. */
   headers?: Record<string, string>;
+  /**
+   * mcp-auth-rs: how long past `cacheMaxAge` (ms) a key set may still be used while refetching it
+   * fails (stale-if-error). Default `0`: like jose, a failed refetch of a stale set fails tokens.
+   */
+  staleIfError?: number;
 }
 
 /** A JSON Web Key (RFC 7517) given as a plain object. */
@@ -859,6 +864,12 @@ type VerifyJwtConfig = {
    * is created by the first middleware that needs it; later middlewares reuse it as is.
    */
   remoteJwkSet?: RemoteJwkSetOptions;
+  /**
+   * mcp-auth-rs: the verified-token cache of this middleware (a token that passed every check is
+   * answered from memory until its `exp`, at most the key set's max age, and never after the key
+   * set was refetched). On by default (10,000 tokens); `false` turns it off.
+   */
+  verifiedTokenCache?: boolean | { maxEntries?: number };
 };
 
 /**

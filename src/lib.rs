@@ -13,5 +13,5 @@ pub mod resource;
 pub mod snake_case;
 pub mod token_cache;
 
-#[cfg(not(test))]
+#[cfg(all(feature = "node", not(test)))]
 mod bindings;

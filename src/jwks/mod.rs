@@ -20,12 +20,21 @@ pub struct JwksOptions {
     pub cooldown: Duration,
     /// `None` = never stale (`cacheMaxAge: Infinity`).
     pub max_age: Option<Duration>,
+    /// How long past `max_age` a set may still be used while refetching it fails (stale-if-error,
+    /// RFC 5861). Zero (the default, as jose) fails tokens as soon as a refetch of a stale set fails.
+    pub stale_if_error: Duration,
     pub headers: Vec<(String, String)>,
 }
 
 impl Default for JwksOptions {
     fn default() -> Self {
-        Self { timeout: Duration::from_secs(5), cooldown: Duration::from_secs(30), max_age: Some(Duration::from_secs(600)), headers: Vec::new() }
+        Self {
+            timeout: Duration::from_secs(5),
+            cooldown: Duration::from_secs(30),
+            max_age: Some(Duration::from_secs(600)),
+            stale_if_error: Duration::ZERO,
+            headers: Vec::new(),
+        }
     }
 }
 
@@ -43,6 +52,9 @@ impl JwksOptions {
         }
         if let Some(c) = map.get("cooldownDuration").and_then(millis) {
             parsed.cooldown = c;
+        }
+        if let Some(grace) = map.get("staleIfError").and_then(millis) {
+            parsed.stale_if_error = grace;
         }
         match map.get("cacheMaxAge") {
             Some(Value::String(s)) if s == "Infinity" => parsed.max_age = None,
@@ -161,6 +173,8 @@ type ReloadOutcome = Result<Arc<KeySet>, JoseError>;
 struct State {
     keys: Option<Arc<KeySet>>,
     fetched_at: Option<Instant>,
+    /// When the last fetch failed (serving stale keys skips refetching for a cooldown after it).
+    failed_at: Option<Instant>,
     /// Counts successful fetches: anything verified against an older set is stale.
     generation: u64,
     reload: Option<Arc<OnceCell<ReloadOutcome>>>,
@@ -197,6 +211,12 @@ impl RemoteKeySet {
         }
     }
 
+    /// A stale set that stale-if-error still allows, while its provider is failing.
+    fn stale_keys(&self, state: &State) -> Option<Arc<KeySet>> {
+        let (Some(keys), Some(at), Some(max)) = (state.keys.as_ref(), state.fetched_at, self.options.max_age) else { return None };
+        (!self.options.stale_if_error.is_zero() && at.elapsed() < max + self.options.stale_if_error).then(|| keys.clone())
+    }
+
     fn cooling_down(&self, state: &State) -> bool {
         state.fetched_at.is_some_and(|at| at.elapsed() < self.options.cooldown)
     }
@@ -213,7 +233,13 @@ impl RemoteKeySet {
     /// The synchronous fast path: a fresh set answers, anything else asks for [`Self::lookup`].
     pub fn lookup_cached(&self, alg: &str, kid: Option<&Value>) -> CachedLookup {
         let state = self.state();
-        let Some(keys) = state.keys.as_ref().filter(|_| self.fresh(&state)) else { return CachedLookup::NeedsFetch };
+        let recently_failed = state.failed_at.is_some_and(|at| at.elapsed() < self.options.cooldown);
+        let usable = match state.keys.as_ref().filter(|_| self.fresh(&state)) {
+            Some(keys) => Some(keys.clone()),
+            None if recently_failed => self.stale_keys(&state),
+            None => None,
+        };
+        let Some(keys) = usable else { return CachedLookup::NeedsFetch };
         match keys.select(alg, kid) {
             Err(e) if e.code == "ERR_JWKS_NO_MATCHING_KEY" && !self.cooling_down(&state) => CachedLookup::NeedsFetch,
             result => CachedLookup::Ready(result),
@@ -228,7 +254,10 @@ impl RemoteKeySet {
         };
         let keys = match cached {
             Some(keys) => keys,
-            None => self.reload().await?,
+            None => match self.reload().await {
+                Ok(keys) => keys,
+                Err(error) => self.stale_keys(&self.state()).ok_or(error)?,
+            },
         };
         match keys.select(alg, kid) {
             Err(e) if e.code == "ERR_JWKS_NO_MATCHING_KEY" && !self.cooling_down(&self.state()) => {
@@ -244,10 +273,14 @@ impl RemoteKeySet {
         cell.get_or_init(|| async {
             let outcome = self.fetch().await;
             let mut state = self.state();
-            if let Ok(keys) = &outcome {
-                state.keys = Some(keys.clone());
-                state.fetched_at = Some(Instant::now());
-                state.generation += 1;
+            match &outcome {
+                Ok(keys) => {
+                    state.keys = Some(keys.clone());
+                    state.fetched_at = Some(Instant::now());
+                    state.failed_at = None;
+                    state.generation += 1;
+                }
+                Err(_) => state.failed_at = Some(Instant::now()),
             }
             state.reload = None;
             outcome
