@@ -113,6 +113,19 @@ pub fn snake_case_document(document_json: String) -> Result<String> {
     Ok(crate::snake_case::snake_case_keys(parse_json_arg(&document_json)?).to_string())
 }
 
+/// Fetches a JWKS like `bearerAuth('jwt')` does and describes each key (provider checker).
+#[napi]
+pub async fn inspect_jwks(url: String) -> Result<String> {
+    let target = js(crate::metadata::well_known::parse_url(&url))?;
+    let key_set = crate::jwks::RemoteKeySet::new(target, JwksOptions::default());
+    let described = key_set.fetch_once().await.map(|keys| keys.describe());
+    Ok(match described {
+        Ok(keys) => json!({ "keys": keys }),
+        Err(error) => json!({ "error": { "code": error.code, "message": error.message } }),
+    }
+    .to_string())
+}
+
 /// Deliberately panics, so tests can prove a panic becomes a JS error instead of killing Node.
 #[napi(catch_unwind)]
 pub fn panic_probe(message: String) -> String {

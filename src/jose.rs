@@ -194,6 +194,19 @@ impl VerificationKey {
         Ok(Self { key_type, decoding, rsa_bits })
     }
 
+    pub fn rsa_bits(&self) -> Option<usize> {
+        (self.key_type == KeyType::Rsa).then_some(self.rsa_bits)
+    }
+
+    /// Whether any token could be verified with this key here (size and curve support).
+    pub fn usable(&self) -> Result<(), &'static str> {
+        match self.key_type {
+            KeyType::Rsa if self.rsa_bits < 2048 => Err("RSA keys under 2048 bits are rejected"),
+            KeyType::Ec("P-521") => Err("P-521 (ES512) is not supported"),
+            _ => Ok(()),
+        }
+    }
+
     /// jose's `checkKeyType` + signature check. `Ok(false)` means a wrong signature.
     pub fn verify(&self, alg: &str, signing_input: &[u8], signature_b64: &str) -> Result<bool, JoseError> {
         let wanted = key_type_of(alg).ok_or_else(|| JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Unsupported \"alg\" value"))?;

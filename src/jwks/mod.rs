@@ -147,6 +147,37 @@ impl KeySet {
         Ok(Self { entries })
     }
 
+    /// What each key is and whether it can verify signatures here (for diagnostics).
+    pub fn describe(&self) -> Vec<Value> {
+        self.entries
+            .iter()
+            .map(|entry| {
+                let mut report = Map::new();
+                for member in ["kid", "kty", "alg", "crv", "use"] {
+                    if let Some(value) = entry.jwk.get(member) {
+                        report.insert(member.into(), value.clone());
+                    }
+                }
+                match &entry.key {
+                    Ok(key) => {
+                        if let Some(bits) = key.rsa_bits() {
+                            report.insert("bits".into(), bits.into());
+                        }
+                        report.insert("usable".into(), key.usable().is_ok().into());
+                        if let Err(reason) = key.usable() {
+                            report.insert("problem".into(), reason.into());
+                        }
+                    }
+                    Err(reason) => {
+                        report.insert("usable".into(), false.into());
+                        report.insert("problem".into(), reason.clone().into());
+                    }
+                }
+                Value::Object(report)
+            })
+            .collect()
+    }
+
     /// jose's key selection for a token's `alg` and `kid`.
     pub fn select(&self, alg: &str, kid: Option<&Value>) -> Result<Arc<VerificationKey>, JoseError> {
         match key_type_of(alg) {
@@ -265,6 +296,11 @@ impl RemoteKeySet {
             }
             result => result,
         }
+    }
+
+    /// Fetches the set once, outside any cache (the provider checker).
+    pub async fn fetch_once(&self) -> ReloadOutcome {
+        self.fetch().await
     }
 
     /// Fetches the set; concurrent callers share one request and its outcome.
