@@ -11,6 +11,9 @@ import * as rs from 'mcp-auth-rs';
 const { privateKey, publicKey } = await jose.generateKeyPair('RS256', { extractable: true });
 const { publicKey: strangerKey } = await jose.generateKeyPair('RS256');
 const ecKeys = await jose.generateKeyPair('ES256', { extractable: true });
+const p521Keys = await jose.generateKeyPair('ES512', { extractable: true });
+const edKeys = await jose.generateKeyPair('EdDSA', { extractable: true });
+const psKeys = await jose.generateKeyPair('PS384', { extractable: true });
 const publicJwk = await jose.exportJWK(publicKey);
 const secret = new TextEncoder().encode('0123456789abcdef0123456789abcdef');
 const now = Math.floor(Date.now() / 1000);
@@ -34,6 +37,9 @@ const CASES = [
   ['key given directly (not a function)', publicJwk, () => sign(claims)],
   ['HS256 with a Uint8Array secret', () => secret, () => sign(claims, { alg: 'HS256', key: secret })],
   ['ES256 with a JWK', async () => jose.exportJWK(ecKeys.publicKey), () => sign(claims, { alg: 'ES256', key: ecKeys.privateKey })],
+  ['ES512 (P-521)', () => p521Keys.publicKey, () => sign(claims, { alg: 'ES512', key: p521Keys.privateKey })],
+  ['EdDSA', () => edKeys.publicKey, () => sign(claims, { alg: 'EdDSA', key: edKeys.privateKey })],
+  ['PS384', () => psKeys.publicKey, () => sign(claims, { alg: 'PS384', key: psKeys.privateKey })],
   ['audience option mismatch', () => publicJwk, () => sign(claims), { audience: 'other' }],
   ['expired by currentDate', () => publicJwk, () => sign(claims), { currentDate: new Date((now + 1200) * 1000) }],
   ['clockTolerance string', () => publicJwk, () => sign({ ...claims, exp: now - 30 }), { clockTolerance: '1 minute' }],

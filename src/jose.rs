@@ -5,9 +5,10 @@
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::{alphabet, Engine};
-use jsonwebtoken::jwk::Jwk;
+use aws_lc_rs::signature;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{json, Map, Value};
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// base64url, padding optional (jose decodes with `atob` after translating the alphabet).
@@ -132,19 +133,49 @@ pub fn key_type_of(alg: &str) -> Option<KeyType> {
     })
 }
 
-/// The `jsonwebtoken` algorithm that checks signatures of `alg` (ES512 has none).
-fn signature_algorithm(alg: &str) -> Option<Algorithm> {
-    if alg == "Ed25519" {
-        return Some(Algorithm::EdDSA);
-    }
-    alg.parse().ok()
+/// The aws-lc-rs verification algorithm of an asymmetric JWS `alg`. RSA ones require 2048 bits
+/// or more, as jose does; each RSA algorithm has its own parsed-key slot.
+enum SignatureAlgorithm {
+    Rsa(usize, &'static signature::RsaParameters),
+    Other(&'static dyn signature::VerificationAlgorithm),
 }
 
-/// A public key ready to check signatures, parsed once.
+fn asymmetric_algorithm(alg: &str) -> Option<SignatureAlgorithm> {
+    use SignatureAlgorithm::{Other, Rsa};
+    Some(match alg {
+        "RS256" => Rsa(0, &signature::RSA_PKCS1_2048_8192_SHA256),
+        "RS384" => Rsa(1, &signature::RSA_PKCS1_2048_8192_SHA384),
+        "RS512" => Rsa(2, &signature::RSA_PKCS1_2048_8192_SHA512),
+        "PS256" => Rsa(3, &signature::RSA_PSS_2048_8192_SHA256),
+        "PS384" => Rsa(4, &signature::RSA_PSS_2048_8192_SHA384),
+        "PS512" => Rsa(5, &signature::RSA_PSS_2048_8192_SHA512),
+        "ES256" => Other(&signature::ECDSA_P256_SHA256_FIXED),
+        "ES384" => Other(&signature::ECDSA_P384_SHA384_FIXED),
+        "ES512" => Other(&signature::ECDSA_P521_SHA512_FIXED),
+        "EdDSA" | "Ed25519" => Other(&signature::ED25519),
+        _ => return None,
+    })
+}
+
+/// Key bytes as a JWK gives them.
+enum KeyMaterial {
+    Rsa { n: Vec<u8>, e: Vec<u8> },
+    /// Uncompressed EC point (`04 || x || y`) or raw Ed25519 public key.
+    Point(Vec<u8>),
+    /// HMAC secret (checked by `jsonwebtoken`).
+    Secret(DecodingKey),
+}
+
+/// Slots for the per-algorithm parsed key: an RSA key serves six algorithms.
+const PARSED_SLOTS: usize = 6;
+
+/// A public key ready to check signatures: decoded once, parsed once per algorithm (parsing an
+/// RSA key costs about as much as a fifth of a verification).
 pub struct VerificationKey {
     pub key_type: KeyType,
-    decoding: DecodingKey,
+    material: KeyMaterial,
     rsa_bits: usize,
+    parsed: [OnceLock<Option<signature::ParsedPublicKey>>; PARSED_SLOTS],
 }
 
 impl std::fmt::Debug for VerificationKey {
@@ -153,10 +184,13 @@ impl std::fmt::Debug for VerificationKey {
     }
 }
 
-fn modulus_bits(n_b64: &str) -> usize {
-    let bytes = base64url_decode(n_b64).unwrap_or_default();
-    let significant: Vec<u8> = bytes.into_iter().skip_while(|b| *b == 0).collect();
+fn modulus_bits(n: &[u8]) -> usize {
+    let significant: Vec<u8> = n.iter().copied().skip_while(|b| *b == 0).collect();
     significant.first().map_or(0, |first| (significant.len() - 1) * 8 + (8 - first.leading_zeros() as usize))
+}
+
+fn member_bytes(jwk: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
+    jwk.get(name).and_then(Value::as_str).and_then(base64url_decode).ok_or_else(|| format!("invalid or missing JWK member {name:?}"))
 }
 
 impl VerificationKey {
@@ -166,45 +200,59 @@ impl VerificationKey {
         if jwk.contains_key("d") && kty != "oct" {
             return Err("JSON Web Key Set members must be public keys".into());
         }
-        let (key_type, rsa_bits) = match kty {
-            "RSA" => (KeyType::Rsa, modulus_bits(jwk.get("n").and_then(Value::as_str).unwrap_or(""))),
+        let curve = jwk.get("crv").and_then(Value::as_str);
+        let (key_type, material) = match kty {
+            "RSA" => (KeyType::Rsa, KeyMaterial::Rsa { n: member_bytes(jwk, "n")?, e: member_bytes(jwk, "e")? }),
             "EC" => {
-                let curve = match jwk.get("crv").and_then(Value::as_str) {
-                    Some("P-256") => "P-256",
-                    Some("P-384") => "P-384",
-                    Some("P-521") => "P-521",
+                let (curve, size) = match curve {
+                    Some("P-256") => ("P-256", 32),
+                    Some("P-384") => ("P-384", 48),
+                    Some("P-521") => ("P-521", 66),
                     _ => return Err("unsupported EC curve".into()),
                 };
-                (KeyType::Ec(curve), 0)
+                let (x, y) = (member_bytes(jwk, "x")?, member_bytes(jwk, "y")?);
+                if x.len() != size || y.len() != size {
+                    return Err("EC coordinates of the wrong size".into());
+                }
+                (KeyType::Ec(curve), KeyMaterial::Point([&[4u8][..], &x, &y].concat()))
             }
-            "OKP" if jwk.get("crv").and_then(Value::as_str) == Some("Ed25519") => (KeyType::Okp, 0),
-            "oct" => (KeyType::Oct, 0),
+            "OKP" if curve == Some("Ed25519") => (KeyType::Okp, KeyMaterial::Point(member_bytes(jwk, "x")?)),
+            "oct" => (KeyType::Oct, KeyMaterial::Secret(DecodingKey::from_secret(&member_bytes(jwk, "k")?))),
             _ => return Err(format!("unsupported key type {kty:?}")),
         };
-        let decoding = if key_type == KeyType::Oct {
-            let secret = jwk.get("k").and_then(Value::as_str).and_then(base64url_decode).ok_or("invalid oct key")?;
-            DecodingKey::from_secret(&secret)
-        } else if key_type == KeyType::Ec("P-521") {
-            // jsonwebtoken has no P-521; keep the key so selection behaves like jose, fail at use.
-            DecodingKey::from_secret(&[])
-        } else {
-            let parsed: Jwk = serde_json::from_value(Value::Object(jwk.clone())).map_err(|e| e.to_string())?;
-            DecodingKey::from_jwk(&parsed).map_err(|e| e.to_string())?
+        let rsa_bits = match &material {
+            KeyMaterial::Rsa { n, .. } => modulus_bits(n),
+            _ => 0,
         };
-        Ok(Self { key_type, decoding, rsa_bits })
+        Ok(Self { key_type, material, rsa_bits, parsed: Default::default() })
     }
 
     pub fn rsa_bits(&self) -> Option<usize> {
         (self.key_type == KeyType::Rsa).then_some(self.rsa_bits)
     }
 
-    /// Whether any token could be verified with this key here (size and curve support).
+    /// Whether any token could be verified with this key (jose's minimum RSA size).
     pub fn usable(&self) -> Result<(), &'static str> {
         match self.key_type {
             KeyType::Rsa if self.rsa_bits < 2048 => Err("RSA keys under 2048 bits are rejected"),
-            KeyType::Ec("P-521") => Err("P-521 (ES512) is not supported"),
             _ => Ok(()),
         }
+    }
+
+    fn parsed_for(&self, alg: &str) -> Result<&signature::ParsedPublicKey, JoseError> {
+        let algorithm = asymmetric_algorithm(alg).ok_or_else(|| JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Unsupported \"alg\" value"))?;
+        let slot = match algorithm {
+            SignatureAlgorithm::Rsa(slot, _) => slot,
+            SignatureAlgorithm::Other(_) => 0,
+        };
+        let parsed = self.parsed[slot].get_or_init(|| match (&self.material, algorithm) {
+            (KeyMaterial::Rsa { n, e }, SignatureAlgorithm::Rsa(_, params)) => {
+                signature::RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() }.to_parsed_public_key(params).ok()
+            }
+            (KeyMaterial::Point(bytes), SignatureAlgorithm::Other(algorithm)) => signature::ParsedPublicKey::new(algorithm, bytes).ok(),
+            _ => None,
+        });
+        parsed.as_ref().ok_or_else(|| JoseError::other("Invalid key for this algorithm"))
     }
 
     /// jose's `checkKeyType` + signature check. `Ok(false)` means a wrong signature.
@@ -216,13 +264,13 @@ impl VerificationKey {
         if self.key_type == KeyType::Rsa && self.rsa_bits < 2048 {
             return Err(JoseError::other(format!("{alg} requires key modulusLength to be 2048 bits or larger")));
         }
-        let algorithm = signature_algorithm(alg)
-            .ok_or_else(|| JoseError::new("ERR_JOSE_NOT_SUPPORTED", format!("Unsupported JWS algorithm {alg}")))?;
-        if base64url_decode(signature_b64).is_none() {
-            return Err(JoseError::new("ERR_JWS_INVALID", "Failed to base64url decode the signature"));
+        let signature_bytes = base64url_decode(signature_b64)
+            .ok_or_else(|| JoseError::new("ERR_JWS_INVALID", "Failed to base64url decode the signature"))?;
+        if let KeyMaterial::Secret(secret) = &self.material {
+            let algorithm: Algorithm = alg.parse().map_err(|_| JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Unsupported \"alg\" value"))?;
+            return jsonwebtoken::crypto::verify(signature_b64, signing_input, secret, algorithm).map_err(|e| JoseError::other(e.to_string()));
         }
-        jsonwebtoken::crypto::verify(signature_b64, signing_input, &self.decoding, algorithm)
-            .map_err(|e| JoseError::other(e.to_string()))
+        Ok(self.parsed_for(alg)?.verify_sig(signing_input, &signature_bytes).is_ok())
     }
 }
 
@@ -594,9 +642,8 @@ mod tests {
 
     #[test]
     fn modulus_bits_ignores_leading_zeroes() {
-        // 0x00 0x80 0x00 → a 16-bit modulus.
-        assert_eq!(modulus_bits("AIAA"), 16);
-        assert_eq!(modulus_bits(""), 0);
+        assert_eq!(modulus_bits(&[0x00, 0x80, 0x00]), 16);
+        assert_eq!(modulus_bits(&[]), 0);
     }
 
     fn jws(header: &str, payload: &str) -> String {
