@@ -4,7 +4,8 @@
 //   node fuzz/tools/gen-seeds.mjs
 //
 // The signing keys live in fuzz/tools/test-keys.json (created on first run, reused afterwards so
-// the committed seeds keep verifying). They are throwaway keys for fuzzing only: nothing trusts them.
+// the seeds keep verifying). It is not committed (no private keys in the repository): without it a
+// run makes new keys and rewrites the fixed JWKS together with every seed, which stays consistent.
 //
 // Tokens are dated around FIXED_NOW (the clock the `jwt_verify` target uses when the input sets no
 // `currentDate`), so valid seeds stay valid.
