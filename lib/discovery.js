@@ -19,9 +19,20 @@ export const getIssuer = (config) => ('metadata' in config ? config.metadata.iss
  * `requestTimeout` (ms, default 10000) and `maxResponseBytes` (default 1 MiB) bound the request;
  * `transpileData` may return a Promise, which is awaited.
  */
+// A limit option: undefined (the default) or an integer the addon can hold.
+const limit = (name, value, min) => {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < min || value > 0xffff_ffff) {
+    throw new RangeError(`\`${name}\` must be an integer from ${min} to ${0xffff_ffff}.`);
+  }
+  return value;
+};
+
 export const fetchServerConfigByWellKnownUrl = async (wellKnownUrl, { type, transpileData, requestTimeout, maxResponseBytes }) => {
   const url = String(wellKnownUrl);
-  const text = await callAsync(() => binding.fetchMetadataText(url, requestTimeout, maxResponseBytes));
+  const timeout = limit('requestTimeout', requestTimeout, 1);
+  const maxBytes = limit('maxResponseBytes', maxResponseBytes, 0);
+  const text = await callAsync(() => binding.fetchMetadataText(url, timeout, maxBytes));
   const document = JSON.parse(text);
   if (typeof document !== 'object' || document === null) {
     throw new MCPAuthAuthServerError('invalid_server_metadata', { metadata: document, message: tables.messages.metadataNotAnObject });
@@ -39,7 +50,7 @@ export const fetchServerConfigByWellKnownUrl = async (wellKnownUrl, { type, tran
 };
 
 export const fetchServerConfig = async (issuer, config) =>
-  fetchServerConfigByWellKnownUrl(callSync(() => binding.wellKnownUrl(issuer, String(config.type))), config);
+  fetchServerConfigByWellKnownUrl(callSync(() => binding.wellKnownUrl(`${issuer}`, String(config.type))), config);
 
 export const validateServerConfig = (config, verbose = false) => {
   const { metadata } = config;

@@ -3,7 +3,31 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-export const binding = require('../binding.cjs');
+/** The napi-rs name of this machine's platform package suffix, e.g. `linux-x64-gnu`, `darwin-arm64`. */
+const platformId = () => {
+  const { platform, arch } = process;
+  if (platform === 'linux') {
+    const glibc = process.report?.getReport?.()?.header?.glibcVersionRuntime;
+    return `linux-${arch}-${glibc ? 'gnu' : 'musl'}`;
+  }
+  if (platform === 'win32') return `win32-${arch}-msvc`;
+  return `${platform}-${arch}`;
+};
+
+const loadBinding = () => {
+  try {
+    return require('../binding.cjs');
+  } catch (cause) {
+    const id = platformId();
+    throw new Error(
+      `mcp-auth-rs: no prebuilt binary for ${id}; install the optional dependency mcp-auth-rs-${id} ` +
+        'or build from source with `npm run build`',
+      { cause },
+    );
+  }
+};
+
+export const binding = loadBinding();
 export const tables = JSON.parse(binding.staticTables());
 
 /** Key that marks a JS `Error` in JSON sent to the addon: bodies keep an error's keys as is. */

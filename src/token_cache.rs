@@ -1,6 +1,6 @@
 //! Verified tokens, so a token seen before costs a hash lookup: filled only after a complete
 //! successful check, keyed by the whole token, bounded in entries and bytes (oldest out first),
-//! and each entry dropped at its expiry or as soon as its key set is refetched.
+//! and each entry dropped at its expiry or as soon as a refetch of its key set removed a key.
 
 use crate::jwks::RemoteKeySet;
 use std::collections::{HashMap, VecDeque};

@@ -147,6 +147,11 @@ impl KeySet {
         Ok(Self { entries })
     }
 
+    /// Whether every key of `other` is still in this set.
+    fn contains_all(&self, other: &KeySet) -> bool {
+        other.entries.iter().all(|old| self.entries.iter().any(|new| new.jwk == old.jwk))
+    }
+
     /// What each key is and whether it can verify signatures here (for diagnostics).
     pub fn describe(&self) -> Vec<Value> {
         self.entries
@@ -311,10 +316,14 @@ impl RemoteKeySet {
             let mut state = self.state();
             match &outcome {
                 Ok(keys) => {
+                    // Tokens verified before stay good unless a key they may have used is gone
+                    // (so a flood of unknown kids cannot flush the verified-token cache).
+                    if state.keys.as_ref().is_some_and(|old| !keys.contains_all(old)) {
+                        state.generation += 1;
+                    }
                     state.keys = Some(keys.clone());
                     state.fetched_at = Some(Instant::now());
                     state.failed_at = None;
-                    state.generation += 1;
                 }
                 Err(_) => state.failed_at = Some(Instant::now()),
             }

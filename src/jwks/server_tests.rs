@@ -187,3 +187,20 @@ async fn stale_if_error_serves_known_keys_while_the_provider_fails() {
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(strict.lookup("RS256", Some(&kid("a"))).await.unwrap_err().code, "ERR_JOSE_GENERIC", "default: no stale fallback (jose)");
 }
+
+#[tokio::test]
+async fn refetches_that_keep_every_key_keep_the_generation() {
+    let server = serve(ok(&["a"])).await;
+    let options = JwksOptions { cooldown: Duration::ZERO, ..JwksOptions::default() };
+    let keys = remote(&server, options);
+    keys.lookup("RS256", Some(&kid("a"))).await.unwrap();
+    let before = keys.generation();
+    keys.lookup("RS256", Some(&kid("unknown"))).await.unwrap_err();
+    assert_eq!(keys.generation(), before, "same keys: verified tokens stay cached");
+    *server.answer.lock().unwrap() = ok(&["a", "b"]);
+    keys.lookup("RS256", Some(&kid("b"))).await.unwrap();
+    assert_eq!(keys.generation(), before, "a key added: nothing verified before is affected");
+    *server.answer.lock().unwrap() = ok(&["b"]);
+    keys.lookup("RS256", Some(&kid("c"))).await.unwrap_err();
+    assert_ne!(keys.generation(), before, "a key removed: tokens verified before must be checked again");
+}
