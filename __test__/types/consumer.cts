@@ -7,9 +7,31 @@
 import express = require('express');
 import sdkMcp = require('@modelcontextprotocol/sdk/server/mcp.js');
 import mcpAuthRs = require('mcp-auth-rs');
-import type { AuthServerDiscoveryConfig, ResolvedAuthServerConfig } from 'mcp-auth-rs';
+import type {
+  AuthServerDiscoveryConfig,
+  AuthServerErrorCode,
+  AuthServerModeConfig,
+  BearerAuthConfig,
+  BearerAuthErrorCode,
+  MCPAuthConfig,
+  MCPAuthTokenVerificationErrorCode,
+  ResolvedAuthServerConfig,
+  ResourceServerModeConfig,
+  VerifyAccessTokenFunction,
+} from 'mcp-auth-rs';
 
-const { MCPAuth, MCPAuthAuthServerError, fetchServerConfigByWellKnownUrl, validateServerConfig } = mcpAuthRs;
+const {
+  MCPAuth,
+  MCPAuthAuthServerError,
+  MCPAuthBearerAuthError,
+  MCPAuthConfigError,
+  MCPAuthError,
+  MCPAuthTokenVerificationError,
+  fetchServerConfig,
+  fetchServerConfigByWellKnownUrl,
+  handleBearerAuth,
+  validateServerConfig,
+} = mcpAuthRs;
 
 const resource = 'https://api.example.com/mcp';
 
@@ -49,8 +71,61 @@ async function main(): Promise<void> {
     }
   }
 
+  // Config objects, typed through the CommonJS view.
+  const rsConfig: ResourceServerModeConfig = {
+    protectedResources: [{ metadata: { resource, authorizationServers: [await fetchServerConfig('https://auth.example.com', { type: 'oidc' })] } }],
+  };
+  const asConfig: AuthServerModeConfig = { server: lazy };
+  const configs: MCPAuthConfig[] = [rsConfig, asConfig];
+  void configs;
+  app.use(
+    '/mcp2',
+    new MCPAuth(rsConfig).bearerAuth('jwt', {
+      resource,
+      audience: resource,
+      jwtVerify: { clockTolerance: 5 },
+      remoteJwkSet: { timeoutDuration: 2_000, staleIfError: 30_000 },
+      verifiedTokenCache: { maxEntries: 1_000 },
+    }),
+  );
+  const verify: VerifyAccessTokenFunction = async (token) => {
+    if (!token) throw new MCPAuthTokenVerificationError('invalid_token', new Error('empty'));
+    return { token, issuer: lazy.issuer, clientId: 'c', scopes: ['read'] };
+  };
+  const bearerConfig: BearerAuthConfig = { verifyAccessToken: verify, issuer: lazy.issuer, audience: resource, requiredScopes: ['read'] };
+  app.use(handleBearerAuth(bearerConfig));
+
+  // Error classes: construction, codes and instanceof narrowing.
+  const errors = [
+    new MCPAuthConfigError('fetch_server_config_error', 'boom'),
+    new MCPAuthAuthServerError('missing_jwks_uri'),
+    new MCPAuthBearerAuthError('missing_required_scopes', { missingScopes: ['write'] }),
+    new MCPAuthTokenVerificationError('token_verification_failed', new Error('jwks down')),
+  ];
+  for (const error of errors as unknown[]) {
+    if (error instanceof MCPAuthBearerAuthError) {
+      const code: BearerAuthErrorCode = error.code;
+      console.log(code, error.cause?.missingScopes, error.toJson());
+    } else if (error instanceof MCPAuthTokenVerificationError) {
+      const code: MCPAuthTokenVerificationErrorCode = error.code;
+      console.log(code, error.cause);
+    } else if (error instanceof MCPAuthAuthServerError) {
+      const code: AuthServerErrorCode = error.code;
+      console.log(code, error.cause);
+    } else if (error instanceof MCPAuthError) {
+      const asError: Error = error;
+      console.log(error.code, error.name, asError.message);
+    }
+  }
+
   // @ts-expect-error only the 'jwt' mode exists
   mcpAuth.bearerAuth('opaque', { resource });
+  // @ts-expect-error not a bearer auth error code
+  new MCPAuthBearerAuthError('invalid_server_metadata');
+  // @ts-expect-error the details are an object, not a message
+  new MCPAuthBearerAuthError('invalid_token', 'message');
+  // @ts-expect-error the config must be one of the two modes
+  new MCPAuth({ resource });
   // @ts-expect-error unknown authorization server type
   await fetchServerConfigByWellKnownUrl('https://x', { type: 'saml' });
 }

@@ -353,6 +353,51 @@ mcpAuth.bearerAuth(mode, { resource });
 const rsConfig: ResourceServerModeConfig = { protectedResources: [] };
 new MCPAuth(rsConfig);
 
+// --- mcp-auth-rs options and error narrowing ---------------------------------------------------
+
+// Our extensions of the bearerAuth('jwt') options.
+mcpAuth.bearerAuth('jwt', { resource, verifiedTokenCache: false });
+mcpAuth.bearerAuth('jwt', { resource, verifiedTokenCache: { maxEntries: 100 }, remoteJwkSet: { staleIfError: 60_000 } });
+
+// Several protected resources, each with its own authorization servers.
+const multi: ResourceServerModeConfig = {
+  protectedResources: [
+    { metadata: { resource, authorizationServers: [resolved] } },
+    { metadata: { resource: 'https://api.example.com/other', authorizationServers: [discovery], scopesSupported: ['read'] } },
+  ],
+};
+const multiAuth = new MCPAuth(multi);
+const multiConfig: MCPAuthConfig = multiAuth.config;
+void multiConfig;
+
+// Narrowing caught errors with `instanceof`; every class is an MCPAuthError and an Error.
+const describeError = (error: unknown): string => {
+  if (error instanceof MCPAuthBearerAuthError) {
+    const c: BearerAuthErrorCode = error.code;
+    return `${c} ${error.cause?.missingScopes?.join(' ') ?? ''} ${error.cause?.uri?.href ?? ''}`;
+  }
+  if (error instanceof MCPAuthTokenVerificationError) {
+    const c: MCPAuthTokenVerificationErrorCode = error.code;
+    return `${c} ${String(error.cause)}`;
+  }
+  if (error instanceof MCPAuthAuthServerError) {
+    const c: AuthServerErrorCode = error.code;
+    return `${c} ${String(error.cause)}`;
+  }
+  if (error instanceof MCPAuthConfigError) {
+    const c: string = error.code;
+    return `${c} ${error.message}`;
+  }
+  if (error instanceof MCPAuthError) return `${error.name}: ${error.code} ${JSON.stringify(error.toJson(true))}`;
+  return error instanceof Error ? error.message : String(error);
+};
+void describeError;
+const allErrors: MCPAuthError[] = [asError, scopeError, tvError, cfgError];
+const names: string[] = allErrors.map((e) => e.name);
+void names;
+new MCPAuthAuthServerError('invalid_server_config');
+new MCPAuthTokenVerificationError('token_verification_failed');
+
 // --- Things that must NOT compile ----------------------------------------------------------------
 
 // @ts-expect-error only the 'jwt' mode exists
@@ -385,6 +430,16 @@ bearerAuthErrorDescription.invalid_token = 'x';
 mcpAuth.config = rsConfig;
 // @ts-expect-error getKey must return a key
 createVerifyJwt(() => 'not a key');
+// @ts-expect-error verifiedTokenCache takes a boolean or { maxEntries }
+mcpAuth.bearerAuth('jwt', { resource, verifiedTokenCache: 10 });
+// @ts-expect-error staleIfError is in milliseconds
+mcpAuth.bearerAuth('jwt', { resource, remoteJwkSet: { staleIfError: '1m' } });
+// @ts-expect-error not an auth server error code
+new MCPAuthAuthServerError('invalid_token');
+// @ts-expect-error not a token verification error code
+new MCPAuthTokenVerificationError('missing_auth_header');
+// @ts-expect-error the error code is read-only
+scopeError.code = 'invalid_token';
 // Types used in signatures but not exported by name (as in mcp-auth), and internal helpers.
 // @ts-expect-error not exported
 type NoResourceServerConfig = import('mcp-auth-rs').ResourceServerConfig;

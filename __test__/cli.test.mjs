@@ -1,0 +1,228 @@
+// The provider checker: `mcp-auth-rs check <issuer> [--type oauth|oidc] [--json]` (bin/mcp-auth-rs.mjs),
+// spawned with this Node against the local oidc-provider and against deliberately broken
+// authorization servers on 127.0.0.1.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startLocalIdp } from '../examples/local-idp.mjs';
+import { startMetadataServer } from './helpers/metadata-server.mjs';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'mcp-auth-rs.mjs');
+const METADATA_PATH = '/.well-known/oauth-authorization-server';
+
+/** Runs the CLI (async: the servers live in this process). */
+const cli = (...args) =>
+  new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (error.code ?? error.signal) : 0, stdout, stderr });
+    });
+  });
+
+/** The human output's line for a check id: `[symbol, message]`. */
+const line = (stdout, id) => {
+  const found = stdout.split('\n').find((l) => new RegExp(`^[✔⚠✖] ${id} `).test(l));
+  assert.ok(found, `no line for ${id} in:\n${stdout}`);
+  return [found[0], found.slice(found.indexOf(id) + id.length).trim()];
+};
+
+const rsaJwk = (bits, kid) => ({ ...generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' });
+const GOOD_KEY = rsaJwk(2048, 'good');
+const SMALL_KEY = rsaJwk(1024, 'small');
+
+describe('mcp-auth-rs check: the local OpenID provider', { timeout: 60_000 }, () => {
+  let idp;
+  before(async () => {
+    idp = await startLocalIdp({ resource: 'http://127.0.0.1:3001/mcp' });
+  });
+  after(async () => {
+    await idp?.close();
+  });
+
+  test('--type oidc: every check passes, resource indicators are a warning', async () => {
+    const { code, stdout, stderr } = await cli('check', idp.issuer, '--type', 'oidc');
+    assert.equal(code, 0, stderr + stdout);
+    assert.match(stdout, /^mcp-auth-rs check http:\/\/127\.0\.0\.1:\d+ \(oidc\)$/m);
+    for (const id of ['metadata', 'issuer', 'authorization_code_grant', 'code_response_type', 'pkce_s256', 'dynamic_client_registration', 'jwks']) {
+      assert.equal(line(stdout, id)[0], '✔', id);
+    }
+    assert.match(line(stdout, 'metadata')[1], /openid-configuration/);
+    assert.match(line(stdout, 'pkce_s256')[1], /S256/);
+    assert.match(line(stdout, 'dynamic_client_registration')[1], /registration_endpoint: http:\/\/127\.0\.0\.1:\d+\/reg/);
+    assert.match(line(stdout, 'jwks')[1], /1 usable key \(RS256 2048-bit/);
+    const [symbol, message] = line(stdout, 'resource_indicators');
+    assert.equal(symbol, '⚠');
+    assert.match(message, /not advertised/);
+    assert.match(stdout, /^Result: usable with mcp-auth-rs \(7 ✔, 1 ⚠, 0 ✖\)$/m);
+  });
+
+  test('--json: a machine-readable report', async () => {
+    const { code, stdout } = await cli('check', idp.issuer, '--type', 'oidc', '--json');
+    assert.equal(code, 0);
+    const report = JSON.parse(stdout);
+    assert.deepEqual(Object.keys(report).sort(), ['checks', 'issuer', 'ok', 'type']);
+    assert.equal(report.issuer, idp.issuer);
+    assert.equal(report.type, 'oidc');
+    assert.equal(report.ok, true);
+    const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+    assert.equal(byId.pkce_s256.status, 'pass');
+    assert.equal(byId.dynamic_client_registration.status, 'pass');
+    assert.equal(byId.jwks.status, 'pass');
+    assert.equal(byId.resource_indicators.status, 'warn');
+    for (const c of report.checks) {
+      assert.deepEqual(Object.keys(c), ['id', 'status', 'message']);
+      assert.ok(['pass', 'warn', 'fail'].includes(c.status));
+      assert.equal(typeof c.message, 'string');
+    }
+  });
+});
+
+describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 }, () => {
+  let srv;
+  let issuer;
+  /** RFC 8414 metadata that passes every check, with `overrides` applied (undefined deletes). */
+  const serve = (overrides = {}, jwks = { body: { keys: [GOOD_KEY] } }) => {
+    const metadata = {
+      issuer,
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/token`,
+      registration_endpoint: `${issuer}/register`,
+      jwks_uri: `${issuer}/jwks`,
+      response_types_supported: ['code'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      code_challenge_methods_supported: ['S256'],
+      ...overrides,
+    };
+    srv.clearRoutes();
+    srv.route(METADATA_PATH, { body: JSON.parse(JSON.stringify(metadata)) });
+    srv.route('/jwks', jwks);
+  };
+
+  before(async () => {
+    srv = await startMetadataServer();
+    issuer = srv.origin;
+  });
+  after(async () => {
+    await srv?.close();
+  });
+
+  test('a compliant server that advertises resource indicators: all ✔, exit 0', async () => {
+    serve({ resource_indicators_supported: true });
+    const { code, stdout } = await cli('check', issuer);
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /\(oauth\)$/m);
+    assert.deepEqual(line(stdout, 'resource_indicators'), ['✔', 'resource_indicators_supported: true (RFC 8707 resource indicators)']);
+    assert.match(stdout, /\(8 ✔, 0 ⚠, 0 ✖\)/);
+  });
+
+  test('no PKCE', async () => {
+    serve({ code_challenge_methods_supported: undefined });
+    const { code, stdout } = await cli('check', issuer);
+    assert.equal(code, 1);
+    const [symbol, message] = line(stdout, 'pkce_s256');
+    assert.equal(symbol, '✖');
+    assert.match(message, /Proof Key for Code Exchange.*code_challenge_methods_supported: absent/);
+    assert.match(stdout, /^Result: NOT usable with mcp-auth-rs \(6 ✔, 1 ⚠, 1 ✖\)$/m);
+  });
+
+  test('PKCE without S256, no code flow, no registration endpoint', async () => {
+    serve({ code_challenge_methods_supported: ['plain'], response_types_supported: ['token'], grant_types_supported: ['client_credentials'], registration_endpoint: undefined });
+    const { code, stdout } = await cli('check', issuer);
+    assert.equal(code, 1);
+    assert.deepEqual(line(stdout, 'pkce_s256')[0], '✖');
+    assert.match(line(stdout, 'pkce_s256')[1], /S256.*\[plain\]/);
+    assert.deepEqual(line(stdout, 'code_response_type')[0], '✖');
+    assert.deepEqual(line(stdout, 'authorization_code_grant')[0], '✖');
+    assert.deepEqual(line(stdout, 'dynamic_client_registration')[0], '⚠');
+  });
+
+  test('issuer mismatch (RFC 8414 §3.3)', async () => {
+    serve({ issuer: 'https://login.example.com' });
+    const { code, stdout } = await cli('check', issuer);
+    assert.equal(code, 1);
+    const [symbol, message] = line(stdout, 'issuer');
+    assert.equal(symbol, '✖');
+    assert.ok(message.includes(`"https://login.example.com", expected "${issuer}"`), message);
+    assert.match(message, /RFC 8414 §3\.3/);
+  });
+
+  test('JWKS answers 404', async () => {
+    serve({}, { status: 404, body: { error: 'not_found' } });
+    const { code, stdout } = await cli('check', issuer);
+    assert.equal(code, 1);
+    const [symbol, message] = line(stdout, 'jwks');
+    assert.equal(symbol, '✖');
+    assert.match(message, /\/jwks could not be used: Expected 200 OK/);
+  });
+
+  test('no jwks_uri', async () => {
+    serve({ jwks_uri: undefined });
+    const { code, stdout } = await cli('check', issuer);
+    assert.equal(code, 1);
+    assert.deepEqual(line(stdout, 'jwks'), ['✖', "no jwks_uri in the metadata: bearerAuth('jwt') cannot verify tokens"]);
+  });
+
+  test('only an RSA-1024 key: ✖; next to a good key: ⚠', async () => {
+    serve({}, { body: { keys: [SMALL_KEY] } });
+    const only = await cli('check', issuer);
+    assert.equal(only.code, 1);
+    const [symbol, message] = line(only.stdout, 'jwks');
+    assert.equal(symbol, '✖');
+    assert.match(message, /no usable key .*RS256 1024-bit kid small: RSA keys under 2048 bits are rejected/);
+
+    serve({}, { body: { keys: [GOOD_KEY, SMALL_KEY] } });
+    const mixed = await cli('check', issuer);
+    assert.equal(mixed.code, 0, mixed.stdout);
+    assert.equal(line(mixed.stdout, 'jwks')[0], '⚠');
+    assert.match(line(mixed.stdout, 'jwks')[1], /1 usable key \(RS256 2048-bit kid good\); unusable: RS256 1024-bit kid small/);
+  });
+
+  test('invalid metadata document', async () => {
+    serve({ authorization_endpoint: undefined });
+    const { code, stdout } = await cli('check', issuer, '--json');
+    assert.equal(code, 1);
+    const report = JSON.parse(stdout);
+    assert.equal(report.ok, false);
+    assert.equal(report.checks.length, 1);
+    assert.equal(report.checks[0].id, 'metadata');
+    assert.equal(report.checks[0].status, 'fail');
+    assert.match(report.checks[0].message, /authorization_endpoint/);
+  });
+
+  test('unreachable server', async () => {
+    const gone = await startMetadataServer();
+    const deadIssuer = gone.origin;
+    await gone.close();
+    const human = await cli('check', deadIssuer);
+    assert.equal(human.code, 1);
+    const [symbol, message] = line(human.stdout, 'metadata');
+    assert.equal(symbol, '✖');
+    assert.match(message, /oauth-authorization-server: .*(refused|connect)/i);
+    const json = await cli('check', deadIssuer, '--type', 'oidc', '--json');
+    assert.equal(json.code, 1);
+    const report = JSON.parse(json.stdout);
+    assert.deepEqual(
+      { issuer: report.issuer, type: report.type, ok: report.ok, ids: report.checks.map((c) => [c.id, c.status]) },
+      { issuer: deadIssuer, type: 'oidc', ok: false, ids: [['metadata', 'fail']] },
+    );
+  });
+});
+
+describe('mcp-auth-rs: usage errors exit 2', () => {
+  for (const args of [[], ['check'], ['inspect', 'https://a.example'], ['check', 'not a url'], ['check', 'https://a.example', '--type', 'saml'], ['check', 'https://a.example', '--bogus'], ['check', 'https://a.example', 'extra']]) {
+    test(JSON.stringify(args), async () => {
+      const { code, stdout, stderr } = await cli(...args);
+      assert.equal(code, 2);
+      assert.equal(stdout, '');
+      assert.match(stderr, /^mcp-auth-rs: .*\n\nUsage: mcp-auth-rs check <issuer>/);
+    });
+  }
+
+  test('--help exits 0', async () => {
+    const { code, stdout } = await cli('--help');
+    assert.equal(code, 0);
+    assert.match(stdout, /^Usage: mcp-auth-rs check <issuer> \[--type oauth\|oidc\] \[--json\]/);
+  });
+});
