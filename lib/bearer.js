@@ -8,18 +8,19 @@ import { MCPAuthTokenVerificationError, answeredKind, callAsync, callSync, decod
 const OVERWRITE_WARNING =
   'Request already contains auth info and will be overwritten. Please double-check if this is intended.';
 
-/** AuthInfo from the addon's JSON, keys in the reference's order (absent ones as `undefined`). */
-export const authInfoFrom = (json) => {
-  const info = JSON.parse(json);
+/** AuthInfo from the addon's JSON (`{ clientId, scopes, claims }`), keys in the reference's order
+ * (`audience` and `expiresAt` present even when the claims lack them). */
+export const authInfoFrom = (json, token) => {
+  const { clientId, scopes, claims } = JSON.parse(json);
   return {
-    issuer: info.issuer,
-    clientId: info.clientId,
-    scopes: info.scopes,
-    token: info.token,
-    audience: info.audience,
-    claims: info.claims,
-    expiresAt: info.expiresAt,
-    subject: info.subject,
+    issuer: claims.iss,
+    clientId,
+    scopes,
+    token,
+    audience: claims.aud,
+    claims,
+    expiresAt: claims.exp,
+    subject: claims.sub,
   };
 };
 
@@ -47,12 +48,13 @@ const writeAnswer = ({ status, challenge, body }, request, response) => {
   response.send(body);
 };
 
-/** Applies an addon decision: `req.auth` + `next()`, an error answer, or a rejection. */
-const applyOutcome = (outcome, request, response, next) => {
+/** Applies an addon decision: `req.auth` + `next()`, an error answer, or a rejection. A success
+ * means the header was `<scheme> <token>`. */
+const applyOutcome = (outcome, header, request, response, next) => {
   if (outcome.warning) console.warn(outcome.warning);
   if (outcome.error !== undefined && outcome.error !== null) throw decodeError(outcome.error);
   if (outcome.auth !== undefined && outcome.auth !== null) {
-    authenticate(request, authInfoFrom(outcome.auth), next);
+    authenticate(request, authInfoFrom(outcome.auth, header.slice(header.indexOf(' ') + 1)), next);
     return;
   }
   writeAnswer(outcome, request, response);
@@ -73,7 +75,7 @@ export const jwtBearerMiddleware = (handle) =>
   async function bearerAuthHandler(request, response, next) {
     const header = authorizationHeader(request);
     const outcome = handle.authenticate(header) ?? (await handle.authenticateAsync(header));
-    applyOutcome(outcome, request, response, next);
+    applyOutcome(outcome, header, request, response, next);
   };
 
 export const handleBearerAuth = ({ verifyAccessToken, issuer, requiredScopes, audience, resource, showErrorDetails }) => {
@@ -148,10 +150,10 @@ export const createVerifyJwt = (getKey, options) => {
     } catch (error) {
       throw new MCPAuthTokenVerificationError('invalid_token', { code: joseCode(error), cause: error });
     }
-    return authInfoFrom(callSync(() => verifier.verify(String(token), jsonArg(jwk), jwk === key)));
+    return authInfoFrom(callSync(() => verifier.verify(String(token), jsonArg(jwk), jwk === key)), token);
   };
 };
 
 /** The `'jwt'` verify function as a plain JS function (used when a runtime override of
  * `issuer`/`verifyAccessToken` sends a `'jwt'` middleware through `handleBearerAuth`). */
-export const jwtVerifyFunction = (handle) => async (token) => authInfoFrom(await callAsync(() => handle.verifyToken(token)));
+export const jwtVerifyFunction = (handle) => async (token) => authInfoFrom(await callAsync(() => handle.verifyToken(token)), token);

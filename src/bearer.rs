@@ -7,7 +7,7 @@ use crate::descriptions::{
     TOKEN_VERIFICATION_ERRORS, TOKEN_VERIFICATION_ERROR_FALLBACK,
 };
 use crate::error::{AuthError, AuthResult, ErrorKind};
-use crate::jose::JoseError;
+use crate::jose::{Claims, JoseError};
 use crate::resource::resource_metadata_url;
 use crate::snake_case::{snake_case_keys, RAW_MARKER};
 use serde_json::{json, Map, Value};
@@ -44,9 +44,10 @@ pub fn truthy(value: &Value) -> bool {
 }
 
 /// The unverified `iss` of a JWT, or the reference's pre-check error.
-pub fn unverified_issuer(claims: Option<&Map<String, Value>>) -> AuthResult<&Value> {
+pub fn unverified_issuer(claims: Option<&Claims>) -> AuthResult<&Value> {
     let claims = claims.ok_or_else(|| bearer_error_with_text("invalid_token", "The JWT is malformed or invalid."))?;
     claims
+        .map
         .get("iss")
         .filter(|iss| truthy(iss))
         .ok_or_else(|| bearer_error_with_text("invalid_token", "The JWT payload does not contain the `iss` field."))
@@ -92,12 +93,37 @@ pub struct Policy {
     /// path then fails with that TypeError, like the reference).
     pub resource_metadata: Option<Result<String, AuthError>>,
     pub show_error_details: bool,
+    /// Answers that never vary for this policy (bad headers, undecodable tokens), built once.
+    prebuilt: Vec<(AuthError, ErrorResponse)>,
+}
+
+/// The header and pre-check failures: their answers depend only on the policy.
+fn constant_errors() -> [AuthError; 5] {
+    [
+        bearer_error("missing_auth_header"),
+        bearer_error("invalid_auth_header_format"),
+        bearer_error("missing_bearer_token"),
+        bearer_error_with_text("invalid_token", "The JWT is malformed or invalid."),
+        bearer_error_with_text("invalid_token", "The JWT payload does not contain the `iss` field."),
+    ]
 }
 
 impl Policy {
     pub fn new(issuer: IssuerRule, audience: Option<String>, required_scopes: Option<Vec<String>>, resource: Option<&str>, show_error_details: bool) -> Self {
         let resource_metadata = resource.filter(|r| !r.is_empty()).map(|r| resource_metadata_url(r).map(String::from));
-        Self { issuer, audience: audience.filter(|a| !a.is_empty()), required_scopes, resource_metadata, show_error_details }
+        let mut policy = Self {
+            issuer,
+            audience: audience.filter(|a| !a.is_empty()),
+            required_scopes,
+            resource_metadata,
+            show_error_details,
+            prebuilt: Vec::new(),
+        };
+        policy.prebuilt = constant_errors()
+            .into_iter()
+            .filter_map(|error| policy.build_response(error.clone()).ok().map(|response| (error, response)))
+            .collect();
+        policy
     }
 
     /// Issuer, audience and scope checks on a verified `AuthInfo` (`issuer`, `audience`,
@@ -142,6 +168,13 @@ impl Policy {
 
     /// The HTTP answer for `error`, or `Err` with the error to rethrow (no answer written).
     pub fn respond(&self, error: AuthError) -> Result<ErrorResponse, AuthError> {
+        match self.prebuilt.iter().find(|(known, _)| *known == error) {
+            Some((_, response)) => Ok(response.clone()),
+            None => self.build_response(error),
+        }
+    }
+
+    fn build_response(&self, error: AuthError) -> Result<ErrorResponse, AuthError> {
         let resource_metadata = match &self.resource_metadata {
             Some(Err(type_error)) => return Err(type_error.clone()),
             Some(Ok(url)) => Some(url.as_str()),
@@ -253,31 +286,46 @@ fn scopes_of(value: Option<&Value>) -> Option<Vec<Value>> {
     }
 }
 
-/// Verified claims → `AuthInfo` (as JSON; absent `audience`/`expiresAt` are left out and
-/// restored as `undefined` keys by the shim). Fails when `iss` or `sub` is not a non-empty string.
-pub fn auth_info(token: &str, claims: Map<String, Value>) -> AuthResult<Map<String, Value>> {
-    let non_empty = |key: &str| claims.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
-    let issuer = non_empty("iss").ok_or_else(|| token_error_with_text("The JWT payload does not contain the `iss` field or it is malformed."))?;
-    let subject = non_empty("sub").ok_or_else(|| token_error_with_text("The JWT payload does not contain the `sub` field or it is malformed."))?;
-    let client_id = match claims.get("client_id").filter(|v| !v.is_null()).or_else(|| claims.get("azp")) {
+/// What `AuthInfo` needs beyond the verified claims themselves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthInfo {
+    pub claims: Claims,
+    pub client_id: String,
+    pub scopes: Value,
+}
+
+impl AuthInfo {
+    pub fn issuer(&self) -> Option<&Value> {
+        self.claims.map.get("iss")
+    }
+
+    pub fn audience(&self) -> Option<&Value> {
+        self.claims.map.get("aud")
+    }
+
+    /// `{"clientId":…,"scopes":[…],"claims":<payload text>}`: the shim takes `issuer`,
+    /// `audience`, `expiresAt` and `subject` from the claims it parses, and adds the token.
+    pub fn to_json(&self) -> String {
+        format!(r#"{{"clientId":{},"scopes":{},"claims":{}}}"#, json!(self.client_id), self.scopes, self.claims.text)
+    }
+}
+
+/// Verified claims → `AuthInfo`, failing when `iss` or `sub` is not a non-empty string.
+pub fn auth_info(claims: Claims) -> AuthResult<AuthInfo> {
+    let map = &claims.map;
+    let non_empty = |key: &str| map.get(key).and_then(Value::as_str).is_some_and(|s| !s.is_empty());
+    if !non_empty("iss") {
+        return Err(token_error_with_text("The JWT payload does not contain the `iss` field or it is malformed."));
+    }
+    if !non_empty("sub") {
+        return Err(token_error_with_text("The JWT payload does not contain the `sub` field or it is malformed."));
+    }
+    let client_id = match map.get("client_id").filter(|v| !v.is_null()).or_else(|| map.get("azp")) {
         Some(Value::String(id)) => id.clone(),
         _ => String::new(),
     };
-    let scopes = scopes_of(claims.get("scope")).or_else(|| scopes_of(claims.get("scopes"))).unwrap_or_default();
-    let mut info = Map::new();
-    info.insert("issuer".into(), json!(issuer));
-    info.insert("clientId".into(), json!(client_id));
-    info.insert("scopes".into(), Value::Array(scopes));
-    info.insert("token".into(), json!(token));
-    if let Some(aud) = claims.get("aud") {
-        info.insert("audience".into(), aud.clone());
-    }
-    if let Some(exp) = claims.get("exp") {
-        info.insert("expiresAt".into(), exp.clone());
-    }
-    info.insert("subject".into(), json!(subject));
-    info.insert("claims".into(), Value::Object(claims));
-    Ok(info)
+    let scopes = Value::Array(scopes_of(map.get("scope")).or_else(|| scopes_of(map.get("scopes"))).unwrap_or_default());
+    Ok(AuthInfo { claims, client_id, scopes })
 }
 
 #[cfg(test)]
@@ -301,22 +349,26 @@ mod tests {
         value.as_object().unwrap().clone()
     }
 
+    fn info(value: Value) -> AuthResult<AuthInfo> {
+        auth_info(Claims { map: value.as_object().unwrap().clone(), text: value.to_string() })
+    }
+
     #[test]
     fn auth_info_mapping() {
-        let info = auth_info("t", claims(json!({ "iss": "i", "sub": "s", "scope": "read  write", "azp": "c1", "exp": 5 }))).unwrap();
-        let keys: Vec<_> = info.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["issuer", "clientId", "scopes", "token", "expiresAt", "subject", "claims"]);
-        assert_eq!(info["scopes"], json!(["read", "write"]));
-        assert_eq!(info["clientId"], json!("c1"));
-        let pick = |c: Value| auth_info("t", claims(c)).unwrap();
-        assert_eq!(pick(json!({ "iss": "i", "sub": "s", "client_id": 5, "azp": "c" }))["clientId"], json!(""));
-        assert_eq!(pick(json!({ "iss": "i", "sub": "s", "client_id": "", "azp": "c" }))["clientId"], json!(""));
-        assert_eq!(pick(json!({ "iss": "i", "sub": "s", "scope": "", "scopes": ["read"] }))["scopes"], json!([]));
-        assert_eq!(pick(json!({ "iss": "i", "sub": "s", "scope": null, "scopes": "a b" }))["scopes"], json!(["a", "b"]));
-        assert_eq!(pick(json!({ "iss": "i", "sub": "s", "scope": ["a", 3, ""] }))["scopes"], json!(["a", ""]));
-        assert_eq!(pick(json!({ "iss": "i", "sub": "s", "scope": "a\tb" }))["scopes"], json!(["a\tb"]));
-        assert!(auth_info("t", claims(json!({ "iss": "i", "sub": "" }))).is_err());
-        assert!(auth_info("t", claims(json!({ "iss": "i", "sub": 5 }))).is_err());
+        let mapped = info(json!({ "iss": "i", "sub": "s", "scope": "read  write", "azp": "c1", "exp": 5 })).unwrap();
+        assert_eq!(mapped.scopes, json!(["read", "write"]));
+        assert_eq!(mapped.client_id, "c1");
+        let encoded: Value = serde_json::from_str(&mapped.to_json()).unwrap();
+        assert_eq!(encoded, json!({ "clientId": "c1", "scopes": ["read", "write"], "claims": { "iss": "i", "sub": "s", "scope": "read  write", "azp": "c1", "exp": 5 } }));
+        let pick = |c: Value| info(c).unwrap();
+        assert_eq!(pick(json!({ "iss": "i", "sub": "s", "client_id": 5, "azp": "c" })).client_id, "");
+        assert_eq!(pick(json!({ "iss": "i", "sub": "s", "client_id": "", "azp": "c" })).client_id, "");
+        assert_eq!(pick(json!({ "iss": "i", "sub": "s", "scope": "", "scopes": ["read"] })).scopes, json!([]));
+        assert_eq!(pick(json!({ "iss": "i", "sub": "s", "scope": null, "scopes": "a b" })).scopes, json!(["a", "b"]));
+        assert_eq!(pick(json!({ "iss": "i", "sub": "s", "scope": ["a", 3, ""] })).scopes, json!(["a", ""]));
+        assert_eq!(pick(json!({ "iss": "i", "sub": "s", "scope": "a\tb" })).scopes, json!(["a\tb"]));
+        assert!(info(json!({ "iss": "i", "sub": "" })).is_err());
+        assert!(info(json!({ "iss": "i", "sub": 5 })).is_err());
     }
 
     #[test]

@@ -399,6 +399,6 @@ impl JwtKeyVerifier {
             return Err(to_js(bearer::token_error(&unsupported)));
         }
         let claims = js(jose::verify_with_key(&jws, &key, &self.options).map_err(|e| bearer::token_error(&e)))?;
-        js(bearer::auth_info(&token, claims).map(|info| Value::Object(info).to_string()))
+        js(bearer::auth_info(claims).map(|info| info.to_json()))
     }
 }

@@ -485,11 +485,19 @@ pub fn parse_compact<'a>(token: &'a str, options: &VerifyOptions) -> Result<Comp
     Ok(CompactJws { header, alg, signing_input, payload_b64, signature_b64 })
 }
 
+/// A JWT payload: the JSON object, and its text (handed to JS as is, so `JSON.parse` there sees
+/// exactly what the reference's jose would parse).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claims {
+    pub map: Map<String, Value>,
+    pub text: String,
+}
+
 /// Decodes a payload segment to a JSON object (strict UTF-8, as jose 6.2's `decodeJwt`).
-pub fn decode_payload(payload_b64: &str) -> Option<Map<String, Value>> {
-    let bytes = base64url_decode(payload_b64)?;
-    match serde_json::from_slice(&bytes).ok()? {
-        Value::Object(map) => Some(map),
+pub fn decode_payload(payload_b64: &str) -> Option<Claims> {
+    let text = String::from_utf8(base64url_decode(payload_b64)?).ok()?;
+    match serde_json::from_str(&text).ok()? {
+        Value::Object(map) => Some(Claims { map, text }),
         _ => None,
     }
 }
@@ -511,19 +519,26 @@ fn numeric_claim(claims: &Map<String, Value>, claim: &str, required: bool) -> Re
     }
 }
 
-/// jose's `validateClaimsSet`, after the signature is known good. Returns the claims.
-pub fn validate_claims(jws: &CompactJws<'_>, options: &VerifyOptions) -> Result<Map<String, Value>, JoseError> {
+/// jose's `validateClaimsSet`, after the signature is known good: decodes the payload, then
+/// [`check_claims`].
+pub fn validate_claims(jws: &CompactJws<'_>, options: &VerifyOptions) -> Result<Claims, JoseError> {
     let bytes = base64url_decode(jws.payload_b64).ok_or_else(|| jws_invalid("Failed to base64url decode the payload"))?;
     let invalid_claims = || JoseError::new("ERR_JWT_INVALID", "JWT Claims Set must be a top-level JSON object");
-    let text = std::str::from_utf8(&bytes).map_err(|_| invalid_claims())?;
-    let claims = match serde_json::from_str(text).map_err(|_| invalid_claims())? {
+    let text = String::from_utf8(bytes).map_err(|_| invalid_claims())?;
+    let map = match serde_json::from_str(&text).map_err(|_| invalid_claims())? {
         Value::Object(map) => map,
         _ => return Err(invalid_claims()),
     };
+    check_claims(&jws.header, Claims { map, text }, options)
+}
+
+/// The checks of jose's `validateClaimsSet` on decoded claims, in jose's order.
+pub fn check_claims(header: &Map<String, Value>, claims: Claims, options: &VerifyOptions) -> Result<Claims, JoseError> {
+    let map = &claims.map;
     if let Some(typ) = &options.typ {
-        let matches = jws.header.get("typ").and_then(Value::as_str).is_some_and(|t| normalize_typ(t) == normalize_typ(typ));
+        let matches = header.get("typ").and_then(Value::as_str).is_some_and(|t| normalize_typ(t) == normalize_typ(typ));
         if !matches {
-            return Err(JoseError::claim_check("unexpected \"typ\" JWT header value", &claims, "typ", "check_failed"));
+            return Err(JoseError::claim_check("unexpected \"typ\" JWT header value", map, "typ", "check_failed"));
         }
     }
     let mut presence: Vec<&str> = options.required_claims.iter().map(String::as_str).collect();
@@ -546,23 +561,23 @@ pub fn validate_claims(jws: &CompactJws<'_>, options: &VerifyOptions) -> Result<
             continue;
         }
         seen.push(claim);
-        if !claims.contains_key(claim) {
-            return Err(JoseError::claim_check(format!("missing required \"{claim}\" claim"), &claims, claim, "missing"));
+        if !map.contains_key(claim) {
+            return Err(JoseError::claim_check(format!("missing required \"{claim}\" claim"), map, claim, "missing"));
         }
     }
-    let unexpected = |claim: &str| JoseError::claim_check(format!("unexpected \"{claim}\" claim value"), &claims, claim, "check_failed");
+    let unexpected = |claim: &str| JoseError::claim_check(format!("unexpected \"{claim}\" claim value"), map, claim, "check_failed");
     if let Some(issuers) = &options.issuer {
-        if !claims.get("iss").and_then(Value::as_str).is_some_and(|iss| issuers.iter().any(|i| i == iss)) {
+        if !map.get("iss").and_then(Value::as_str).is_some_and(|iss| issuers.iter().any(|i| i == iss)) {
             return Err(unexpected("iss"));
         }
     }
     if let Some(subject) = &options.subject {
-        if claims.get("sub").and_then(Value::as_str) != Some(subject.as_str()) {
+        if map.get("sub").and_then(Value::as_str) != Some(subject.as_str()) {
             return Err(unexpected("sub"));
         }
     }
     if let Some(audience) = &options.audience {
-        let present = match claims.get("aud") {
+        let present = match map.get("aud") {
             Some(Value::String(aud)) => audience.contains(aud),
             Some(Value::Array(auds)) => audience.iter().any(|a| auds.iter().any(|v| v.as_str() == Some(a))),
             _ => false,
@@ -576,15 +591,15 @@ pub fn validate_claims(jws: &CompactJws<'_>, options: &VerifyOptions) -> Result<
     }
     let tolerance = options.clock_tolerance;
     let now = options.now_seconds();
-    let iat = numeric_claim(&claims, "iat", options.max_token_age.is_some())?;
-    if let Some(nbf) = numeric_claim(&claims, "nbf", false)? {
+    let iat = numeric_claim(map, "iat", options.max_token_age.is_some())?;
+    if let Some(nbf) = numeric_claim(map, "nbf", false)? {
         if nbf > now + tolerance {
-            return Err(JoseError::claim_check("\"nbf\" claim timestamp check failed", &claims, "nbf", "check_failed"));
+            return Err(JoseError::claim_check("\"nbf\" claim timestamp check failed", map, "nbf", "check_failed"));
         }
     }
-    if let Some(exp) = numeric_claim(&claims, "exp", false)? {
+    if let Some(exp) = numeric_claim(map, "exp", false)? {
         if exp <= now - tolerance {
-            return Err(JoseError::claim_failure("ERR_JWT_EXPIRED", "\"exp\" claim timestamp check failed", &claims, "exp", "check_failed"));
+            return Err(JoseError::claim_failure("ERR_JWT_EXPIRED", "\"exp\" claim timestamp check failed", map, "exp", "check_failed"));
         }
     }
     if let (Some(max), Some(iat)) = (options.max_token_age, iat) {
@@ -593,23 +608,30 @@ pub fn validate_claims(jws: &CompactJws<'_>, options: &VerifyOptions) -> Result<
             return Err(JoseError::claim_failure(
                 "ERR_JWT_EXPIRED",
                 "\"iat\" claim timestamp check failed (too far in the past)",
-                &claims,
+                map,
                 "iat",
                 "check_failed",
             ));
         }
         if age < -tolerance {
-            return Err(JoseError::claim_check("\"iat\" claim timestamp check failed (it should be in the past)", &claims, "iat", "check_failed"));
+            return Err(JoseError::claim_check("\"iat\" claim timestamp check failed (it should be in the past)", map, "iat", "check_failed"));
         }
     }
     Ok(claims)
 }
 
-/// Signature check with a resolved key, then claims: the tail of jose's `jwtVerify`.
-pub fn verify_with_key(jws: &CompactJws<'_>, key: &VerificationKey, options: &VerifyOptions) -> Result<Map<String, Value>, JoseError> {
-    if !key.verify(&jws.alg, jws.signing_input.as_bytes(), jws.signature_b64)? {
-        return Err(JoseError::new("ERR_JWS_SIGNATURE_VERIFICATION_FAILED", "signature verification failed"));
+/// The signature check with a resolved key.
+pub fn verify_signature(jws: &CompactJws<'_>, key: &VerificationKey) -> Result<(), JoseError> {
+    if key.verify(&jws.alg, jws.signing_input.as_bytes(), jws.signature_b64)? {
+        Ok(())
+    } else {
+        Err(JoseError::new("ERR_JWS_SIGNATURE_VERIFICATION_FAILED", "signature verification failed"))
     }
+}
+
+/// Signature, then claims: the tail of jose's `jwtVerify`.
+pub fn verify_with_key(jws: &CompactJws<'_>, key: &VerificationKey, options: &VerifyOptions) -> Result<Claims, JoseError> {
+    verify_signature(jws, key)?;
     validate_claims(jws, options)
 }
 

@@ -3,7 +3,7 @@
 
 use crate::bearer::{auth_info, parse_authorization, token_error, truthy, unverified_issuer, ErrorResponse, IssuerRule, Policy};
 use crate::error::{AuthError, AuthResult};
-use crate::jose::{decode_payload, parse_compact, verify_with_key, JoseError, VerifyOptions};
+use crate::jose::{check_claims, decode_payload, parse_compact, verify_signature, Claims, JoseError, VerifyOptions};
 use crate::jwks::{CachedLookup, JwksOptions, RemoteKeySet};
 use crate::metadata::fetch::{fetch_server_config, DEFAULT_LIMITS};
 use crate::metadata::validate::{validate_server_config, warnings_message, Validation};
@@ -448,9 +448,9 @@ impl JwtBearer {
 
     /// Until when a verified token may be answered from the cache (epoch ms): its `exp`, the
     /// `maxTokenAge` limit, and never past the key set's max age.
-    fn cacheable_until(&self, claims: &Map<String, Value>, key_set: &RemoteKeySet) -> f64 {
+    fn cacheable_until(&self, claims: &Claims, key_set: &RemoteKeySet) -> f64 {
         let now = now_ms();
-        let number = |name: &str| claims.get(name).and_then(Value::as_f64);
+        let number = |name: &str| claims.map.get(name).and_then(Value::as_f64);
         let mut until = key_set.max_age().map_or(f64::INFINITY, |age| now + age.as_secs_f64() * 1000.0);
         if let Some(exp) = number("exp") {
             until = until.min(exp * 1000.0);
@@ -512,13 +512,18 @@ impl JwtBearer {
         };
         let generation = key_set.generation();
         let key = attempt!(key.map_err(|e| token_error(&e)));
-        let claims = attempt!(verify_with_key(&jws, &key, &self.options).map_err(|e| token_error(&e)));
+        attempt!(verify_signature(&jws, &key).map_err(|e| token_error(&e)));
+        // The payload decoded for the pre-check is the one whose signature just verified.
+        let Some(claims) = claims else {
+            return Step::Done(Err(AuthError::type_error("claims missing after the pre-check")));
+        };
+        let claims = attempt!(check_claims(&jws.header, claims, &self.options).map_err(|e| token_error(&e)));
         let cacheable_until = self.cacheable_until(&claims, &key_set);
-        let info = attempt!(auth_info(token, claims));
+        let info = attempt!(auth_info(claims));
         if apply_policy {
-            attempt!(self.policy.check(info.get("issuer"), info.get("audience"), Some(&info["scopes"])));
+            attempt!(self.policy.check(info.issuer(), info.audience(), Some(&info.scopes)));
         }
-        let auth_info: Arc<str> = Arc::from(Value::Object(info).to_string());
+        let auth_info: Arc<str> = Arc::from(info.to_json());
         if let Some(cache) = self.verified.as_ref().filter(|_| apply_policy) {
             cache.insert(token, auth_info.clone(), cacheable_until, key_set, generation);
         }
