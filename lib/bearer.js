@@ -36,7 +36,7 @@ const authorizationHeader = (request) => {
 };
 
 // The body is precomputed JSON; `res.json` is used only when the app customizes JSON output.
-const writeAnswer = ({ status, challenge, body }, request, response) => {
+const writeAnswer = (status, body, challenge, request, response) => {
   if (challenge) response.set('WWW-Authenticate', challenge);
   response.status(status);
   const app = request.app;
@@ -48,16 +48,31 @@ const writeAnswer = ({ status, challenge, body }, request, response) => {
   response.send(body);
 };
 
-/** Applies an addon decision: `req.auth` + `next()`, an error answer, or a rejection. A success
- * means the header was `<scheme> <token>`. */
-const applyOutcome = (outcome, header, request, response, next) => {
-  if (outcome.warning) console.warn(outcome.warning);
-  if (outcome.error !== undefined && outcome.error !== null) throw decodeError(outcome.error);
-  if (outcome.auth !== undefined && outcome.auth !== null) {
-    authenticate(request, authInfoFrom(outcome.auth, header.slice(header.indexOf(' ') + 1)), next);
-    return;
+/** Writes an encoded answer (`R<status><body>\0<challenge>`, see the addon's `encode_outcome`). */
+const writeEncodedAnswer = (encoded, request, response) => {
+  const end = encoded.indexOf('\0', 4);
+  writeAnswer(Number(encoded.slice(1, 4)), encoded.slice(4, end), encoded.slice(end + 1), request, response);
+};
+
+/** Applies an encoded addon decision: `req.auth` + `next()`, an error answer, or a rejection.
+ * A success means the header was `<scheme> <token>`. */
+const applyOutcome = (encoded, header, request, response, next) => {
+  let decision = encoded;
+  if (decision[0] === 'W') {
+    const end = decision.indexOf('\0');
+    console.warn(decision.slice(1, end));
+    decision = decision.slice(end + 1);
   }
-  writeAnswer(outcome, request, response);
+  switch (decision[0]) {
+    case 'A':
+      authenticate(request, authInfoFrom(decision.slice(1), header.slice(header.indexOf(' ') + 1)), next);
+      return;
+    case 'R':
+      writeEncodedAnswer(decision, request, response);
+      return;
+    default:
+      throw decodeError(decision.slice(1));
+  }
 };
 
 export const policyJson = ({ issuer, audience, requiredScopes, resource, showErrorDetails, verifiedTokenCache }) =>
@@ -105,7 +120,7 @@ export const handleBearerAuth = ({ verifyAccessToken, issuer, requiredScopes, au
       const toJson = kind === 'BearerAuth' || kind === 'TokenVerification' ? jsonArg(error.toJson(showErrorDetails)) : 'null';
       const answer = callSync(() => policy.respond(kind ?? '', String(error?.code ?? ''), String(error?.message ?? ''), toJson));
       if (!kind) throw error;
-      writeAnswer(answer, request, response);
+      writeEncodedAnswer(answer, request, response);
     }
   };
 };

@@ -148,34 +148,36 @@ use crate::mcp_auth::{self, Decision, JwtBearer, McpAuth, ServerLocation};
 use crate::token_cache;
 use std::sync::Arc;
 
-/// A middleware decision as plain fields: `auth` (AuthInfo JSON) on success; `status`,
-/// `challenge` and `body` for an error answer; `error` (encoded) to reject with.
-#[napi(object)]
-pub struct BearerOutcome {
-    pub auth: Option<String>,
-    pub status: Option<u16>,
-    pub challenge: Option<String>,
-    pub body: Option<String>,
-    pub error: Option<String>,
-    pub warning: Option<String>,
+/// A middleware decision as one string (one JS value to create, not an object with properties):
+/// `[W<warning>\0]` then `A<AuthInfo JSON>`, `R<status><body>\0<WWW-Authenticate>` or
+/// `E<encoded error>`. JSON bodies escape NUL, so the first NUL ends a body.
+fn encode_outcome(result: mcp_auth::Outcome) -> String {
+    let mut encoded = String::new();
+    if let Some(warning) = result.warning {
+        encoded.push('W');
+        encoded.push_str(&warning);
+        encoded.push('\0');
+    }
+    match result.decision {
+        Decision::Authenticated(info) => {
+            encoded.push('A');
+            encoded.push_str(&info);
+        }
+        Decision::Rejected(response) => encoded.push_str(&encode_response(&response)),
+        Decision::Rethrow(error) => {
+            encoded.push('E');
+            encoded.push_str(&encode(&error));
+        }
+    }
+    encoded
+}
+
+fn encode_response(response: &bearer::ErrorResponse) -> String {
+    format!("R{}{}\0{}", response.status, response.body, response.www_authenticate.as_deref().unwrap_or(""))
 }
 
 fn encode(error: &AuthError) -> String {
     format!("{ERROR_PREFIX}{}", serde_json::to_string(error).unwrap_or_else(|_| "{}".into()))
-}
-
-fn response_outcome(response: bearer::ErrorResponse) -> BearerOutcome {
-    BearerOutcome { auth: None, status: Some(response.status), challenge: response.www_authenticate, body: Some(response.body), error: None, warning: None }
-}
-
-fn outcome(result: mcp_auth::Outcome) -> BearerOutcome {
-    let mut converted = match result.decision {
-        Decision::Authenticated(info) => BearerOutcome { auth: Some(info.to_string()), status: None, challenge: None, body: None, error: None, warning: None },
-        Decision::Rejected(response) => response_outcome(response),
-        Decision::Rethrow(error) => BearerOutcome { auth: None, status: None, challenge: None, body: None, error: Some(encode(&error)), warning: None },
-    };
-    converted.warning = result.warning;
-    converted
 }
 
 fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
@@ -297,16 +299,17 @@ pub struct JwtBearerHandle {
 
 #[napi]
 impl JwtBearerHandle {
-    /// The whole middleware decision when it needs no network; `null` = use `authenticateAsync`.
+    /// The whole middleware decision (encoded) when it needs no network; `null` = use
+    /// `authenticateAsync`.
     #[napi(catch_unwind)]
-    pub fn authenticate(&self, header: Option<String>) -> Option<BearerOutcome> {
-        self.inner.try_authenticate_now(header.as_deref()).map(outcome)
+    pub fn authenticate(&self, header: Option<String>) -> Option<String> {
+        self.inner.try_authenticate_now(header.as_deref()).map(encode_outcome)
     }
 
     #[napi]
-    pub async fn authenticate_async(&self, header: Option<String>) -> BearerOutcome {
+    pub async fn authenticate_async(&self, header: Option<String>) -> String {
         let inner = self.inner.clone();
-        outcome(inner.authenticate(header.as_deref()).await)
+        encode_outcome(inner.authenticate(header.as_deref()).await)
     }
 
     /// Only the verification (no issuer/audience/scope policy): resolves to AuthInfo JSON.
@@ -346,7 +349,7 @@ impl BearerPolicy {
     /// The answer for an MCP-Auth error raised in JS: `kind` is its class, `to_json` its
     /// `toJson(...)` output. Throws the TypeError of an invalid `resource`.
     #[napi(catch_unwind)]
-    pub fn respond(&self, kind: String, code: String, message: String, to_json: String) -> Result<BearerOutcome> {
+    pub fn respond(&self, kind: String, code: String, message: String, to_json: String) -> Result<String> {
         if let Some(Err(type_error)) = &self.policy.resource_metadata {
             return Err(to_js(type_error.clone()));
         }
@@ -358,7 +361,7 @@ impl BearerPolicy {
             }
             _ => bearer::server_error_response(&code, &message, self.policy.show_error_details),
         };
-        Ok(response_outcome(response))
+        Ok(encode_response(&response))
     }
 }
 

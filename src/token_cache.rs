@@ -3,7 +3,9 @@
 //! and each entry dropped at its expiry or as soon as a refetch of its key set removed a key.
 
 use crate::jwks::RemoteKeySet;
+use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +19,7 @@ pub struct Limits {
 pub const DEFAULT_LIMITS: Limits = Limits { max_entries: 10_000, max_bytes: 32 * 1024 * 1024, max_token_bytes: 8 * 1024 };
 
 struct Entry {
+    token: Arc<str>,
     auth_info: Arc<str>,
     /// Epoch milliseconds after which the entry is no longer used.
     expires_at_ms: f64,
@@ -25,15 +28,21 @@ struct Entry {
     generation: u64,
 }
 
+/// Entries are keyed by a keyed hash of the token's last bytes (its signature) and length, so a
+/// lookup hashes a few dozen bytes instead of the whole token; the entry holds the token itself,
+/// which a hit must equal.
+type Digest = u64;
+
 #[derive(Default)]
 struct Inner {
-    entries: HashMap<Arc<str>, Entry>,
-    order: VecDeque<Arc<str>>,
+    entries: HashMap<Digest, Entry>,
+    order: VecDeque<Digest>,
     bytes: usize,
 }
 
 pub struct TokenCache {
     limits: Limits,
+    hasher: RandomState,
     inner: Mutex<Inner>,
 }
 
@@ -43,7 +52,12 @@ fn cost(token: &str, auth_info: &str) -> usize {
 
 impl TokenCache {
     pub fn new(limits: Limits) -> Self {
-        Self { limits, inner: Mutex::default() }
+        Self { limits, hasher: RandomState::new(), inner: Mutex::default() }
+    }
+
+    fn digest(&self, token: &str) -> Digest {
+        let bytes = token.as_bytes();
+        self.hasher.hash_one((&bytes[bytes.len().saturating_sub(48)..], bytes.len()))
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -52,12 +66,13 @@ impl TokenCache {
 
     /// The cached AuthInfo JSON of `token`, if still valid at `now_ms` and its key set unchanged.
     pub fn get(&self, token: &str, now_ms: f64) -> Option<Arc<str>> {
+        let digest = self.digest(token);
         let mut inner = self.inner();
-        let entry = inner.entries.get(token)?;
+        let entry = inner.entries.get(&digest).filter(|entry| &*entry.token == token)?;
         if now_ms < entry.expires_at_ms && entry.generation == entry.key_set.generation() {
             return Some(entry.auth_info.clone());
         }
-        if let Some(stale) = inner.entries.remove(token) {
+        if let Some(stale) = inner.entries.remove(&digest) {
             inner.bytes -= cost(token, &stale.auth_info);
         }
         None
@@ -67,19 +82,21 @@ impl TokenCache {
         if token.len() > self.limits.max_token_bytes || self.limits.max_entries == 0 {
             return;
         }
+        let digest = self.digest(token);
+        let entry = Entry { token: Arc::from(token), auth_info, expires_at_ms, key_set, generation };
+        let added = cost(token, &entry.auth_info);
         let mut inner = self.inner();
-        let key: Arc<str> = Arc::from(token);
-        let added = cost(token, &auth_info);
-        if let Some(previous) = inner.entries.insert(key.clone(), Entry { auth_info, expires_at_ms, key_set, generation }) {
-            inner.bytes -= cost(token, &previous.auth_info);
+        // A different token with the same digest is replaced: the cache only ever misses.
+        if let Some(previous) = inner.entries.insert(digest, entry) {
+            inner.bytes -= cost(&previous.token, &previous.auth_info);
         } else {
-            inner.order.push_back(key);
+            inner.order.push_back(digest);
         }
         inner.bytes += added;
         while inner.entries.len() > self.limits.max_entries || inner.bytes > self.limits.max_bytes {
             let Some(oldest) = inner.order.pop_front() else { break };
             if let Some(evicted) = inner.entries.remove(&oldest) {
-                inner.bytes -= cost(&oldest, &evicted.auth_info);
+                inner.bytes -= cost(&evicted.token, &evicted.auth_info);
             }
         }
         // Entries removed on expiry leave their key in `order`; keep it from growing past twice
