@@ -1,0 +1,66 @@
+// The middlewares under test, built the same way in-process (micro benchmark) and in the server
+// child (HTTP benchmark). Each factory takes { issuer, resource, jwksUri } and resolves to one
+// Express-style `(req, res, next)` middleware that demands a valid token for `resource` with the
+// scope `read`. Each library does its first fetch (metadata and/or JWKS) on its first request.
+// A library is imported only when used, so a server child's memory holds just its own.
+
+import { createPublicKey } from 'node:crypto';
+
+// Resource-server mode with a discovery config: metadata and JWKS are fetched on first use.
+const mcpAuth = (pkg, extra = {}) => async ({ issuer, resource }) => {
+  const { MCPAuth } = await import(pkg);
+  return new MCPAuth({
+    protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oauth' }], scopesSupported: ['read', 'write'] } },
+  }).bearerAuth('jwt', { resource, audience: resource, requiredScopes: ['read'], ...extra });
+};
+
+// Auth0's middleware accepts an http issuer unless NODE_ENV=production; it discovers the metadata
+// (openid-configuration first, then oauth-authorization-server). Its errors go to `next(err)`.
+const expressOauth2JwtBearer = async ({ issuer, resource }) => {
+  const { auth, requiredScopes } = await import('express-oauth2-jwt-bearer');
+  const verify = auth({ issuerBaseURL: issuer, audience: resource });
+  const scopes = requiredScopes('read');
+  return (req, res, next) => verify(req, res, (err) => (err ? next(err) : scopes(req, res, next)));
+};
+
+// fast-jwt has no JWKS client: the key function fetches the JWKS once (its URL given, no metadata
+// discovery) and returns the PEM of the token's `kid`. `cache: true` = its 1000-entry LRU.
+const fastJwt = (cache) => async ({ issuer, resource, jwksUri }) => {
+  const { createVerifier } = await import('fast-jwt');
+  let pems;
+  const loadPems = async () => {
+    const { keys } = await (await fetch(jwksUri)).json();
+    return new Map(keys.map((jwk) => [jwk.kid, createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' })]));
+  };
+  const verify = createVerifier({
+    key: async ({ header }) => (await (pems ??= loadPems())).get(header.kid),
+    algorithms: ['RS256', 'ES256'],
+    allowedIss: issuer,
+    allowedAud: resource,
+    cache,
+  });
+  const reject = (res, status, error) => res.status(status).set('WWW-Authenticate', `Bearer error="${error}"`).json({ error });
+  return async (req, res, next) => {
+    const [scheme, token, ...rest] = (req.headers.authorization ?? '').split(' ');
+    if (scheme.toLowerCase() !== 'bearer' || !token || rest.length) return reject(res, 401, 'invalid_request');
+    let payload;
+    try {
+      payload = await verify(token);
+    } catch {
+      return reject(res, 401, 'invalid_token');
+    }
+    if (!String(payload.scope).split(' ').includes('read')) return reject(res, 403, 'insufficient_scope');
+    req.auth = payload;
+    next();
+  };
+};
+
+export const LIBRARIES = {
+  none: async () => (req, res, next) => next(),
+  'mcp-auth-rs': mcpAuth('mcp-auth-rs'),
+  'mcp-auth-rs (no cache)': mcpAuth('mcp-auth-rs', { verifiedTokenCache: false }),
+  'mcp-auth': mcpAuth('mcp-auth'),
+  'express-oauth2-jwt-bearer': expressOauth2JwtBearer,
+  'fast-jwt': fastJwt(true),
+  'fast-jwt (no cache)': fastJwt(false),
+};

@@ -1,0 +1,81 @@
+// Micro benchmark: a library's middleware called in-process (no HTTP) with a fake req/res/next;
+// the figure is the process CPU time (user + system, all threads) per call.
+
+import { LIBRARIES } from './libraries.mjs';
+
+// Express's request fields the middlewares read (express-oauth2-jwt-bearer needs more than headers).
+const fakeRequest = (authorization) => ({
+  headers: authorization === undefined ? { host: '127.0.0.1' } : { host: '127.0.0.1', authorization },
+  method: 'GET',
+  url: '/mcp',
+  originalUrl: '/mcp',
+  protocol: 'http',
+  query: {},
+  get(name) {
+    return this.headers[name.toLowerCase()];
+  },
+  is: () => false,
+});
+
+class FakeResponse {
+  statusCode = undefined;
+  headers = {};
+  set(name, value) {
+    if (typeof name === 'object') Object.assign(this.headers, name);
+    else this.headers[name.toLowerCase()] = value;
+    return this;
+  }
+  setHeader(name, value) {
+    this.set(name, value);
+  }
+  get(name) {
+    return this.headers[name.toLowerCase()];
+  }
+  status(code) {
+    this.statusCode = code;
+    return this;
+  }
+  json(body) {
+    this.body = body;
+    return this;
+  }
+  send(body) {
+    this.body = body;
+    return this;
+  }
+}
+
+/** One call; resolves to the status it decided (200 = `next()` without an error). */
+const call = async (middleware, authorization) => {
+  const res = new FakeResponse();
+  let passed = false;
+  let error;
+  await middleware(fakeRequest(authorization), res, (err) => {
+    if (err) error = err;
+    else passed = true;
+  });
+  return passed ? 200 : (error?.status ?? res.statusCode);
+};
+
+/**
+ * Builds a fresh middleware of `lib`, warms it up (its first call fetches metadata/JWKS), then
+ * per case: `warmup` calls, then `iterations` timed calls. `authorizations()` starts the case's
+ * sequence of Authorization values (a fresh rotation through the token pools).
+ */
+export const runMicro = async ({ lib, context, cases, warmup, iterations }) => {
+  const middleware = await LIBRARIES[lib](context);
+  const firstStatus = await call(middleware, `Bearer ${context.tokens.same}`);
+  if (firstStatus !== 200) throw new Error(`${lib}: first request answered ${firstStatus}`);
+  const results = [];
+  for (const { id, status, authorizations } of cases) {
+    const next = authorizations();
+    for (let i = 0; i < warmup; i++) await call(middleware, next());
+    let unexpected = 0;
+    const start = process.cpuUsage();
+    for (let i = 0; i < iterations; i++) if ((await call(middleware, next())) !== status) unexpected++;
+    const { user, system } = process.cpuUsage(start);
+    const usPerOp = (user + system) / iterations;
+    results.push({ kind: 'micro', lib, case: id, usPerOp, opsPerSec: 1e6 / usPerOp, iterations, unexpected });
+  }
+  return results;
+};

@@ -1,0 +1,230 @@
+// The benchmark: `npm run bench [-- --quick] [-- --runs N]`. See bench/README.md.
+
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { signTokens, startAuthServer } from './auth-server.mjs';
+import { runMicro } from './micro.mjs';
+import { killServers, runHttp } from './http.mjs';
+
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } } });
+const settings = args.quick
+  ? { runs: 1, microWarmup: 100, microIterations: 500, httpWarmup: 0.5, httpDuration: 1 }
+  : { runs: 3, microWarmup: 500, microIterations: 2000, httpWarmup: 1, httpDuration: 3 };
+if (args.runs !== undefined) {
+  settings.runs = Number(args.runs);
+  if (!Number.isInteger(settings.runs) || settings.runs < 1 || settings.runs > 20) throw new Error('--runs takes an integer from 1 to 20');
+}
+
+// Larger than mcp-auth-rs's verified-token cache (10,000 entries, oldest out first) and fast-jwt's
+// (1,000, LRU): rotating through a pool never hits a cache. Also > micro warm-up + iterations.
+const POOL_SIZE = 12_000;
+const RESOURCE = 'https://bench.example/mcp';
+
+const rotate = (list) => {
+  let i = 0;
+  return () => `Bearer ${list[i++ % list.length]}`;
+};
+/** `authorization(tokens)` makes a fresh sequence: each call returns the next request's
+ * Authorization value (undefined = no header). `status` is the expected answer. */
+const CASES = [
+  { id: 'no-auth', label: 'no auth (baseline)', status: 200, authorization: () => () => undefined },
+  { id: 'same-token', label: 'same token', status: 200, authorization: (t) => () => `Bearer ${t.same}` },
+  { id: 'rs256-new', label: 'RS256, new token', status: 200, authorization: (t) => rotate(t.rs256) },
+  { id: 'es256-new', label: 'ES256, new token', status: 200, authorization: (t) => rotate(t.es256) },
+  { id: 'bad-signature', label: 'bad signature', status: 401, authorization: (t) => rotate([t.badRs256, t.badEs256]) },
+  { id: 'no-header', label: 'no Authorization', status: 401, authorization: () => () => undefined },
+];
+const LIBS = ['none', 'mcp-auth-rs', 'mcp-auth-rs (no cache)', 'mcp-auth', 'express-oauth2-jwt-bearer', 'fast-jwt', 'fast-jwt (no cache)'];
+const REFERENCE = 'mcp-auth';
+const BASELINE = { lib: 'none', case: 'no-auth' };
+const caseIdsOf = (lib) =>
+  lib === 'none' ? ['no-auth'] : lib.endsWith('(no cache)') ? ['same-token'] : CASES.map((c) => c.id).filter((id) => id !== 'no-auth');
+
+const hasTaskset = () => {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const machine = () => {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    os: `${os.platform()} ${os.release()}`,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverage1m: os.loadavg()[0],
+  };
+};
+
+const median = (numbers) => {
+  const sorted = numbers.filter((n) => typeof n === 'number').sort((a, b) => a - b);
+  if (!sorted.length) return null;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Medians per (kind, lib, case) of every numeric field; `unexpected` is summed over runs. */
+const summarize = (records) => {
+  const groups = new Map();
+  for (const r of records) {
+    const key = `${r.kind}\u0000${r.lib}\u0000${r.case}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((group) => {
+    const { kind, lib, case: id } = group[0];
+    const summary = { kind: `${kind}-median`, lib, case: id, runs: group.length };
+    for (const [key, value] of Object.entries(group[0])) if (typeof value === 'number' && key !== 'run') summary[key] = median(group.map((r) => r[key]));
+    summary.unexpected = group.reduce((sum, r) => sum + r.unexpected, 0);
+    return summary;
+  });
+};
+
+const fmt = (n, digits = 1) => (n === null || n === undefined ? '—' : n.toFixed(digits));
+const table = (header, rows) => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+};
+const label = (id) => CASES.find((c) => c.id === id).label;
+const check = (s) => (s.unexpected ? `${s.unexpected} UNEXPECTED` : 'ok');
+
+const report = (summaries, info) => {
+  const micro = summaries.filter((s) => s.kind === 'micro-median');
+  const http = summaries.filter((s) => s.kind === 'http-median');
+  const find = (list, lib, id) => list.find((s) => s.lib === lib && s.case === id);
+  const baseline = find(http, BASELINE.lib, BASELINE.case);
+  const byCase = (a, b) => CASES.findIndex((c) => c.id === a.case) - CASES.findIndex((c) => c.id === b.case) || LIBS.indexOf(a.lib) - LIBS.indexOf(b.lib);
+  const firstRequest = LIBS.map((lib) => [lib, fmt(median(http.filter((s) => s.lib === lib).map((s) => s.firstRequestMs)))]);
+  return [
+    `Machine: ${info.machine.cpu}, ${info.machine.cores} cores, ${info.machine.memGiB} GiB, ${info.machine.os}, Node ${info.machine.node}, ` +
+      `load average ${fmt(info.machine.loadAverage1m, 2)} at start`,
+    `Settings: ${info.settings.runs} run(s); micro ${info.settings.microIterations} calls/case after ${info.settings.microWarmup} warm-up; ` +
+      `HTTP ${info.settings.httpDuration} s/measurement after ${info.settings.httpWarmup} s warm-up, 10 connections; ` +
+      (info.serverCore === undefined ? 'no CPU pinning' : `server pinned to core ${info.serverCore}, load generator to ${info.clientCores}`),
+    '',
+    'Micro (in-process, CPU time per call, median of runs). vs mcp-auth = mcp-auth µs / this µs',
+    table(
+      ['case', 'library', 'µs/op', 'ops/s', 'vs mcp-auth', 'check'],
+      micro.sort(byCase).map((s) => {
+        const ref = find(micro, REFERENCE, s.case);
+        return [label(s.case), s.lib, fmt(s.usPerOp), fmt(s.opsPerSec, 0), ref ? `${fmt(ref.usPerOp / s.usPerOp, 2)}x` : '—', check(s)];
+      }),
+    ),
+    '',
+    `HTTP (Express 5 child, autocannon, median of runs). % base = req/s / no-auth baseline req/s`,
+    table(
+      ['case', 'library', 'req/s', '% base', 'p50 ms', 'p99 ms', 'non-2xx', 'peak RSS MiB', 'check'],
+      http.sort(byCase).map((s) => [
+        label(s.case),
+        s.lib,
+        fmt(s.reqPerSec, 0),
+        baseline ? `${fmt((100 * s.reqPerSec) / baseline.reqPerSec)}%` : '—',
+        fmt(s.p50Ms, 0),
+        fmt(s.p99Ms, 0),
+        `${s.non2xx}/${s.requests}`,
+        fmt(s.peakRssKb / 1024),
+        check(s),
+      ]),
+    ),
+    '',
+    'First request after server start (ms, median over every server of the library; metadata + JWKS fetch)',
+    table(['library', '', 'ms'], firstRequest.map(([lib, ms]) => [lib, '', ms])),
+  ].join('\n');
+};
+
+const main = async () => {
+  const info = { kind: 'machine', machine: machine(), settings, time: new Date().toISOString() };
+  const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(resultsDir, { recursive: true });
+  const resultsFile = `${resultsDir}${info.time.replace(/[:.]/g, '-')}.jsonl`;
+  const record = (object) => appendFileSync(resultsFile, `${JSON.stringify(object)}\n`);
+
+  // Pinning (HTTP phase): the server child on the last core, this process (load generator and
+  // authorization server) on the others.
+  if (hasTaskset() && info.machine.cores >= 2) {
+    info.serverCore = info.machine.cores - 1;
+    info.clientCores = info.machine.cores === 2 ? '0' : `0-${info.machine.cores - 2}`;
+  }
+  record(info);
+  if (info.machine.loadAverage1m > 0.5) console.error(`warning: load average ${fmt(info.machine.loadAverage1m, 2)}: other work on this machine skews the figures`);
+
+  const authServer = await startAuthServer();
+  try {
+    let t = performance.now();
+    const tokens = signTokens(authServer, RESOURCE, POOL_SIZE);
+    console.error(`signed ${2 * POOL_SIZE + 3} tokens in ${fmt((performance.now() - t) / 1000)} s`);
+    const context = { issuer: authServer.issuer, jwksUri: authServer.jwksUri, resource: RESOURCE, tokens };
+    const casesOf = (lib) =>
+      caseIdsOf(lib).map((id) => {
+        const { authorization, ...testCase } = CASES.find((c) => c.id === id);
+        return { ...testCase, authorizations: () => authorization(tokens) };
+      });
+    const records = [];
+    const keep = (r) => {
+      records.push(r);
+      record(r);
+    };
+
+    t = performance.now();
+    for (let run = 1; run <= settings.runs; run++) {
+      for (const lib of LIBS.filter((l) => l !== 'none')) {
+        const results = await runMicro({ lib, context, cases: casesOf(lib), warmup: settings.microWarmup, iterations: settings.microIterations });
+        results.forEach((r) => keep({ ...r, run }));
+      }
+    }
+    console.error(`micro benchmark: ${fmt((performance.now() - t) / 1000)} s`);
+
+    if (info.serverCore !== undefined) execFileSync('taskset', ['-a', '-p', '-c', info.clientCores, String(process.pid)], { stdio: 'ignore' });
+    t = performance.now();
+    for (let run = 1; run <= settings.runs; run++) {
+      for (const lib of LIBS) {
+        for (const testCase of casesOf(lib)) {
+          const r = await runHttp({ lib, context, testCase, warmup: settings.httpWarmup, duration: settings.httpDuration, core: info.serverCore });
+          keep({ ...r, run });
+          console.error(`run ${run} http ${lib} / ${testCase.id}: ${fmt(r.reqPerSec, 0)} req/s${r.unexpected ? `, ${r.unexpected} UNEXPECTED` : ''}`);
+        }
+      }
+    }
+    console.error(`HTTP benchmark: ${fmt((performance.now() - t) / 1000)} s`);
+
+    const summaries = summarize(records);
+    summaries.forEach(record);
+    console.log(report(summaries, info));
+    console.log(`\nResults: ${resultsFile}`);
+  } finally {
+    killServers();
+    await authServer.close();
+  }
+};
+
+// Bounds: a hard deadline for the whole run, and server children killed on any exit path.
+const deadlineSeconds = 120 + settings.runs * (args.quick ? 60 : 150);
+const deadline = setTimeout(() => {
+  console.error(`benchmark exceeded ${deadlineSeconds} s; stopping`);
+  killServers();
+  process.exit(1);
+}, deadlineSeconds * 1000);
+deadline.unref();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    killServers();
+    process.exit(128 + os.constants.signals[signal]);
+  });
+}
+
+main().then(
+  () => clearTimeout(deadline),
+  (error) => {
+    console.error(error);
+    killServers();
+    process.exitCode = 1;
+  },
+);
