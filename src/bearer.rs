@@ -97,9 +97,11 @@ pub struct Policy {
     prebuilt: Vec<(AuthError, ErrorResponse)>,
 }
 
-/// The header and pre-check failures: their answers depend only on the policy.
-fn constant_errors() -> [AuthError; 5] {
+/// The header and pre-check failures, and a failed verification: their answers depend only on
+/// the policy (for the last one, when details are hidden).
+fn constant_errors() -> [AuthError; 6] {
     [
+        AuthError::new(ErrorKind::TokenVerification, "invalid_token"),
         bearer_error("missing_auth_header"),
         bearer_error("invalid_auth_header_format"),
         bearer_error("missing_bearer_token"),
@@ -168,7 +170,12 @@ impl Policy {
 
     /// The HTTP answer for `error`, or `Err` with the error to rethrow (no answer written).
     pub fn respond(&self, error: AuthError) -> Result<ErrorResponse, AuthError> {
-        match self.prebuilt.iter().find(|(known, _)| *known == error) {
+        // Without details, a token-verification answer shows no cause: one answer per code.
+        let cause_hidden = !self.show_error_details && error.kind == ErrorKind::TokenVerification;
+        let same_answer = |known: &AuthError| {
+            known.kind == error.kind && known.code == error.code && (cause_hidden || known.cause == error.cause)
+        };
+        match self.prebuilt.iter().find(|(known, _)| same_answer(known)) {
             Some((_, response)) => Ok(response.clone()),
             None => self.build_response(error),
         }
