@@ -352,10 +352,6 @@ mod tests {
         assert_eq!(parse_authorization(Some("BEARER tok")).unwrap(), "tok");
     }
 
-    fn claims(value: Value) -> Map<String, Value> {
-        value.as_object().unwrap().clone()
-    }
-
     fn info(value: Value) -> AuthResult<AuthInfo> {
         auth_info(Claims { map: value.as_object().unwrap().clone(), text: value.to_string() })
     }

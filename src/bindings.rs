@@ -210,7 +210,7 @@ impl McpAuthCore {
     pub fn new(config_json: String) -> Result<Self> {
         let config: mcp_auth::Config = serde_json::from_str(&config_json)
             .map_err(|e| to_js(AuthError::type_error(format!("invalid MCPAuth config: {e}"))))?;
-        let construction = McpAuth::new(config);
+        let construction = McpAuth::construct(config);
         let mut report = json!({ "warnings": construction.warnings });
         let auth = match construction.result {
             Ok(auth) => Some(Arc::new(auth)),
@@ -234,11 +234,6 @@ impl McpAuthCore {
     #[napi(catch_unwind)]
     pub fn startup_report(&self) -> String {
         self.report.clone()
-    }
-
-    #[napi(catch_unwind)]
-    pub fn is_authorization_server_mode(&self) -> Result<bool> {
-        Ok(self.auth()?.mode() == mcp_auth::Mode::AuthorizationServer)
     }
 
     /// The verifier serving `resource` (bearerAuth steps 2–3). `exact` is false when the JS

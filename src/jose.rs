@@ -285,10 +285,6 @@ pub struct CompactJws<'a> {
 }
 
 impl CompactJws<'_> {
-    pub fn kid(&self) -> Option<&str> {
-        self.header.get("kid").and_then(Value::as_str)
-    }
-
     /// `kid` as jose sees it: present but not a string matches no key.
     pub fn kid_value(&self) -> Option<&Value> {
         self.header.get("kid")

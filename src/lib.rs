@@ -1,6 +1,10 @@
 //! mcp-auth-rs: the Rust core of a drop-in replacement for `mcp-auth`.
 //! Logic lives in the modules by concern; `bindings` is the only place that touches napi.
 
+// Errors carry their JS `cause` as JSON; they are built on cold paths only, so their size does
+// not matter and boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
 pub mod bearer;
 pub mod descriptions;
 pub mod error;

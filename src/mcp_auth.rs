@@ -28,7 +28,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum ServerConfig {
     Resolved {
-        metadata: Arc<Map<String, Value>>,
+        metadata: Metadata,
         #[serde(default, rename = "type")]
         server_type: String,
     },
@@ -158,7 +158,8 @@ fn resource_key(metadata: &Map<String, Value>) -> String {
 }
 
 impl McpAuth {
-    pub fn new(config: Config) -> Construction {
+    /// Applies the constructor rules; the warnings are kept even when construction fails.
+    pub fn construct(config: Config) -> Construction {
         let mut warnings = Vec::new();
         let result = Self::build(config, &mut warnings);
         Construction { warnings, result }
@@ -210,10 +211,6 @@ impl McpAuth {
             auth.verifiers.push((key, Verifier { servers: resource.authorization_servers.clone() }));
         }
         Ok(auth)
-    }
-
-    pub fn mode(&self) -> Mode {
-        self.mode
     }
 
     /// `bearerAuth` steps 2–3: which verifier serves `resource`.
@@ -270,7 +267,7 @@ impl McpAuth {
 
     /// Metadata for a config: resolved at once, discovery from the cache or (if `may_wait`) fetched.
     /// `Ok(None)` means a fetch is needed but waiting is not allowed.
-    async fn metadata_of(&self, server: &ServerConfig, may_wait: bool) -> AuthResult<Option<(Arc<Map<String, Value>>, Option<String>)>> {
+    async fn metadata_of(&self, server: &ServerConfig, may_wait: bool) -> AuthResult<Option<(Metadata, Option<String>)>> {
         match server {
             ServerConfig::Resolved { metadata, .. } => Ok(Some((metadata.clone(), None))),
             ServerConfig::Discovery { issuer, server_type } => {
@@ -299,22 +296,26 @@ impl McpAuth {
     }
 }
 
-type Loaded = AuthResult<(Arc<Map<String, Value>>, Option<String>)>;
+/// Metadata (camelCase) shared by every user of a config.
+type Metadata = Arc<Map<String, Value>>;
+type Loaded = AuthResult<(Metadata, Option<String>)>;
 
 /// Discovery metadata per (issuer, type), shared by every verifier and router of an instance.
 /// Successes are kept for the process lifetime (as the reference); failures are not cached.
 #[derive(Default)]
 struct MetadataCache {
-    ready: Mutex<HashMap<(String, ServerType), Arc<Map<String, Value>>>>,
-    loading: Mutex<HashMap<(String, ServerType), Arc<OnceCell<Loaded>>>>,
+    ready: Mutex<HashMap<IssuerKey, Metadata>>,
+    loading: Mutex<HashMap<IssuerKey, Arc<OnceCell<Loaded>>>>,
 }
 
+type IssuerKey = (String, ServerType);
+
 impl MetadataCache {
-    fn cached(&self, key: &(String, ServerType)) -> Option<Arc<Map<String, Value>>> {
+    fn cached(&self, key: &IssuerKey) -> Option<Metadata> {
         lock(&self.ready).get(key).cloned()
     }
 
-    async fn load(&self, key: (String, ServerType)) -> Loaded {
+    async fn load(&self, key: IssuerKey) -> Loaded {
         let cell = lock(&self.loading).entry(key.clone()).or_default().clone();
         let mut initialized_here = false;
         let outcome = cell
