@@ -68,7 +68,9 @@ impl IssuerRule {
     pub fn check(&self, issuer: Option<&Value>) -> AuthResult<()> {
         let (accepted, expected) = match self {
             Self::External => return Ok(()),
-            Self::Trusted(list) => (issuer.and_then(Value::as_str).is_some_and(|i| list.iter().any(|t| t == i)), list.join(", ")),
+            Self::Trusted(list) => {
+                (issuer.and_then(Value::as_str).is_some_and(|i| list.iter().any(|t| t == i)), list.join(", "))
+            }
             Self::Exact(expected) => (issuer.and_then(Value::as_str) == Some(expected.as_str()), expected.clone()),
         };
         if accepted {
@@ -111,7 +113,13 @@ fn constant_errors() -> [AuthError; 6] {
 }
 
 impl Policy {
-    pub fn new(issuer: IssuerRule, audience: Option<String>, required_scopes: Option<Vec<String>>, resource: Option<&str>, show_error_details: bool) -> Self {
+    pub fn new(
+        issuer: IssuerRule,
+        audience: Option<String>,
+        required_scopes: Option<Vec<String>>,
+        resource: Option<&str>,
+        show_error_details: bool,
+    ) -> Self {
         let resource_metadata = resource.filter(|r| !r.is_empty()).map(|r| resource_metadata_url(r).map(String::from));
         let mut policy = Self {
             issuer,
@@ -152,7 +160,9 @@ impl Policy {
                 Some(Value::Array(items)) => Ok(items.iter().any(|s| s.as_str() == Some(scope))),
                 // The reference calls `scopes.includes(...)`: a string does a substring search.
                 Some(Value::String(text)) => Ok(text.contains(scope)),
-                Some(Value::Null) | None => Err(AuthError::type_error("Cannot read properties of undefined (reading 'includes')")),
+                Some(Value::Null) | None => {
+                    Err(AuthError::type_error("Cannot read properties of undefined (reading 'includes')"))
+                }
                 Some(_) => Err(AuthError::type_error("authInfo.scopes.includes is not a function")),
             };
             let mut missing = Vec::new();
@@ -189,7 +199,9 @@ impl Policy {
         };
         let description = match error.kind {
             ErrorKind::BearerAuth => describe(BEARER_AUTH_ERRORS, &error.code, BEARER_AUTH_ERROR_FALLBACK).to_string(),
-            ErrorKind::TokenVerification => describe(TOKEN_VERIFICATION_ERRORS, &error.code, TOKEN_VERIFICATION_ERROR_FALLBACK).to_string(),
+            ErrorKind::TokenVerification => {
+                describe(TOKEN_VERIFICATION_ERRORS, &error.code, TOKEN_VERIFICATION_ERROR_FALLBACK).to_string()
+            }
             ErrorKind::AuthServer => {
                 let message = describe(AUTH_SERVER_ERRORS, &error.code, AUTH_SERVER_ERROR_FALLBACK);
                 return Ok(server_error_response(&error.code, message, self.show_error_details));
@@ -247,7 +259,12 @@ pub fn challenge_response(code: &str, message: &str, resource_metadata: Option<&
     if status == 401 {
         params.push(("resource_metadata", resource_metadata.unwrap_or("")));
     }
-    let header = params.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}=\"{v}\"")).collect::<Vec<_>>().join(", ");
+    let header = params
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}=\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     ErrorResponse { status, www_authenticate: Some(format!("Bearer {header}")), body: body.to_string() }
 }
 
@@ -272,7 +289,8 @@ pub fn server_error_response(code: &str, message: &str, show_error_details: bool
 pub fn token_error(error: &JoseError) -> AuthError {
     let mut raw = Map::new();
     raw.insert(RAW_MARKER.into(), error.to_json());
-    AuthError::new(ErrorKind::TokenVerification, "invalid_token").with_cause(json!({ "code": error.code, "cause": Value::Object(raw) }))
+    AuthError::new(ErrorKind::TokenVerification, "invalid_token")
+        .with_cause(json!({ "code": error.code, "cause": Value::Object(raw) }))
 }
 
 fn token_error_with_text(text: &str) -> AuthError {
@@ -362,7 +380,10 @@ mod tests {
         assert_eq!(mapped.scopes, json!(["read", "write"]));
         assert_eq!(mapped.client_id, "c1");
         let encoded: Value = serde_json::from_str(&mapped.to_json()).unwrap();
-        assert_eq!(encoded, json!({ "clientId": "c1", "scopes": ["read", "write"], "claims": { "iss": "i", "sub": "s", "scope": "read  write", "azp": "c1", "exp": 5 } }));
+        assert_eq!(
+            encoded,
+            json!({ "clientId": "c1", "scopes": ["read", "write"], "claims": { "iss": "i", "sub": "s", "scope": "read  write", "azp": "c1", "exp": 5 } })
+        );
         let pick = |c: Value| info(c).unwrap();
         assert_eq!(pick(json!({ "iss": "i", "sub": "s", "client_id": 5, "azp": "c" })).client_id, "");
         assert_eq!(pick(json!({ "iss": "i", "sub": "s", "client_id": "", "azp": "c" })).client_id, "");
@@ -376,12 +397,22 @@ mod tests {
 
     #[test]
     fn policy_checks_in_order() {
-        let policy = Policy::new(IssuerRule::Trusted(vec!["https://a".into(), "https://b".into()]), Some("r".into()), Some(vec!["read".into(), "write".into()]), None, false);
+        let policy = Policy::new(
+            IssuerRule::Trusted(vec!["https://a".into(), "https://b".into()]),
+            Some("r".into()),
+            Some(vec!["read".into(), "write".into()]),
+            None,
+            false,
+        );
         let err = policy.check(Some(&json!("https://evil")), None, None).unwrap_err();
-        assert_eq!((err.code.as_str(), err.cause.unwrap()["expected"].clone()), ("invalid_issuer", json!("https://a, https://b")));
+        assert_eq!(
+            (err.code.as_str(), err.cause.unwrap()["expected"].clone()),
+            ("invalid_issuer", json!("https://a, https://b"))
+        );
         let err = policy.check(Some(&json!("https://a")), None, None).unwrap_err();
         assert_eq!(err.cause.unwrap(), json!({ "expected": "r" }));
-        let err = policy.check(Some(&json!("https://a")), Some(&json!(["x", "r"])), Some(&json!(["read"]))).unwrap_err();
+        let err =
+            policy.check(Some(&json!("https://a")), Some(&json!(["x", "r"])), Some(&json!(["read"]))).unwrap_err();
         assert_eq!(err.cause.unwrap(), json!({ "missingScopes": ["write"] }));
     }
 
@@ -394,8 +425,13 @@ mod tests {
             response.www_authenticate.as_deref(),
             Some("Bearer error=\"missing_auth_header\", error_description=\"Missing `Authorization` header. Please provide a valid bearer token.\", resource_metadata=\"https://api.example.com/.well-known/oauth-protected-resource/notes\"")
         );
-        assert_eq!(response.body, r#"{"error":"missing_auth_header","error_description":"Missing `Authorization` header. Please provide a valid bearer token."}"#);
-        let scopes = policy.respond(bearer_error("missing_required_scopes").with_cause(json!({ "missingScopes": ["write"] }))).unwrap();
+        assert_eq!(
+            response.body,
+            r#"{"error":"missing_auth_header","error_description":"Missing `Authorization` header. Please provide a valid bearer token."}"#
+        );
+        let scopes = policy
+            .respond(bearer_error("missing_required_scopes").with_cause(json!({ "missingScopes": ["write"] })))
+            .unwrap();
         assert_eq!(scopes.status, 403);
         assert!(!scopes.www_authenticate.unwrap().contains("resource_metadata"));
         assert!(scopes.body.ends_with(r#""missing_scopes":["write"]}"#));
@@ -410,7 +446,13 @@ mod tests {
         let policy = Policy::new(IssuerRule::External, None, None, None, true);
         let mut claims = Map::new();
         claims.insert("myClaim".into(), json!(1));
-        let jose = JoseError { code: "ERR_JWT_EXPIRED", message: String::new(), claim: Some("exp".into()), reason: Some("check_failed"), payload: Some(Value::Object(claims)) };
+        let jose = JoseError {
+            code: "ERR_JWT_EXPIRED",
+            message: String::new(),
+            claim: Some("exp".into()),
+            reason: Some("check_failed"),
+            payload: Some(Value::Object(claims)),
+        };
         let response = policy.respond(token_error(&jose)).unwrap();
         let body: Value = serde_json::from_str(&response.body).unwrap();
         assert_eq!(body["cause"]["code"], json!("ERR_JWT_EXPIRED"));

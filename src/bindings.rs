@@ -181,19 +181,30 @@ fn encode(error: &AuthError) -> String {
 }
 
 fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
-    value.and_then(Value::as_array).map(|items| items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect())
+    value
+        .and_then(Value::as_array)
+        .map(|items| items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect())
 }
 
 /// `{ issuer?: string, audience?, requiredScopes?, resource?, showErrorDetails? }`.
 fn policy_from_json(json_text: &str, issuer: IssuerRule) -> Result<Policy> {
     let config = parse_json_arg(json_text)?;
-    let text = |key: &str| config.get(key).filter(|v| bearer::truthy(v)).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+    let text = |key: &str| {
+        config.get(key).filter(|v| bearer::truthy(v)).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+    };
     let issuer = match config.get("issuer") {
         Some(Value::String(exact)) => IssuerRule::Exact(exact.clone()),
         _ => issuer,
     };
-    let required_scopes = config.get("requiredScopes").filter(|v| bearer::truthy(v)).map(|v| string_list(Some(v)).unwrap_or_default());
-    Ok(Policy::new(issuer, text("audience"), required_scopes, text("resource").as_deref(), config.get("showErrorDetails").is_some_and(bearer::truthy)))
+    let required_scopes =
+        config.get("requiredScopes").filter(|v| bearer::truthy(v)).map(|v| string_list(Some(v)).unwrap_or_default());
+    Ok(Policy::new(
+        issuer,
+        text("audience"),
+        required_scopes,
+        text("resource").as_deref(),
+        config.get("showErrorDetails").is_some_and(bearer::truthy),
+    ))
 }
 
 #[napi]
@@ -218,7 +229,9 @@ impl McpAuthCore {
                 report["error"] = json!(encode(&failure.error));
                 report["invalidMetadataAt"] = match failure.invalid_metadata_at {
                     Some(ServerLocation::Server) => json!({ "server": true }),
-                    Some(ServerLocation::Resource { resource, server }) => json!({ "resource": resource, "server": server }),
+                    Some(ServerLocation::Resource { resource, server }) => {
+                        json!({ "resource": resource, "server": server })
+                    }
                     None => Value::Null,
                 };
                 None
@@ -271,19 +284,30 @@ impl McpAuthCore {
     /// `policy_json` may carry `verifiedTokenCache`: `false` turns the cache off,
     /// `{ maxEntries }` sizes it.
     #[napi(catch_unwind)]
-    pub fn jwt_bearer(&self, verifier: u32, policy_json: String, jwt_verify_json: String, remote_jwk_set_json: String) -> Result<JwtBearerHandle> {
+    pub fn jwt_bearer(
+        &self,
+        verifier: u32,
+        policy_json: String,
+        jwt_verify_json: String,
+        remote_jwk_set_json: String,
+    ) -> Result<JwtBearerHandle> {
         let policy = policy_from_json(&policy_json, IssuerRule::External)?;
         let cache = match parse_json_arg(&policy_json)?.get("verifiedTokenCache") {
             Some(Value::Bool(false)) => None,
             Some(Value::Object(sizing)) => Some(token_cache::Limits {
-                max_entries: sizing.get("maxEntries").and_then(Value::as_u64).map_or(token_cache::DEFAULT_LIMITS.max_entries, |n| n as usize),
+                max_entries: sizing
+                    .get("maxEntries")
+                    .and_then(Value::as_u64)
+                    .map_or(token_cache::DEFAULT_LIMITS.max_entries, |n| n as usize),
                 ..token_cache::DEFAULT_LIMITS
             }),
             _ => Some(token_cache::DEFAULT_LIMITS),
         };
         let options = VerifyOptions::from_json(&parse_json_arg(&jwt_verify_json)?);
         let jwks = JwksOptions::from_json(&parse_json_arg(&remote_jwk_set_json)?);
-        Ok(JwtBearerHandle { inner: Arc::new(JwtBearer::new(self.auth()?.clone(), verifier as usize, policy, options, jwks, cache)) })
+        Ok(JwtBearerHandle {
+            inner: Arc::new(JwtBearer::new(self.auth()?.clone(), verifier as usize, policy, options, jwks, cache)),
+        })
     }
 }
 
@@ -348,7 +372,8 @@ impl BearerPolicy {
         if let Some(Err(type_error)) = &self.policy.resource_metadata {
             return Err(to_js(type_error.clone()));
         }
-        let resource_metadata = self.policy.resource_metadata.as_ref().and_then(|r| r.as_ref().ok()).map(String::as_str);
+        let resource_metadata =
+            self.policy.resource_metadata.as_ref().and_then(|r| r.as_ref().ok()).map(String::as_str);
         let response = match kind.as_str() {
             "BearerAuth" | "TokenVerification" => {
                 let body = bearer::js_error_body(parse_json_arg(&to_json)?);
@@ -393,7 +418,8 @@ impl JwtKeyVerifier {
             .and_then(jose::VerificationKey::from_jwk)
             .map_err(|e| to_js(bearer::token_error(&jose::JoseError::other(e))))?;
         if given_as_jwk && jose::key_type_of(&jws.alg) != Some(key.key_type) {
-            let unsupported = jose::JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Invalid or unsupported JWK for this algorithm");
+            let unsupported =
+                jose::JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Invalid or unsupported JWK for this algorithm");
             return Err(to_js(bearer::token_error(&unsupported)));
         }
         let claims = js(jose::verify_with_key(&jws, &key, &self.options).map_err(|e| bearer::token_error(&e)))?;

@@ -4,10 +4,7 @@
 pub const AUTH_SERVER_ERRORS: &[(&str, &str)] = &[
     ("invalid_server_metadata", "The server metadata is invalid or malformed."),
     ("invalid_server_config", "The server configuration does not match the MCP specification."),
-    (
-        "missing_jwks_uri",
-        "The server metadata does not contain a JWKS URI, which is required for JWT verification.",
-    ),
+    ("missing_jwks_uri", "The server metadata does not contain a JWKS URI, which is required for JWT verification."),
 ];
 pub const AUTH_SERVER_ERROR_FALLBACK: &str = "An error occurred with the authorization server.";
 

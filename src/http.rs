@@ -75,7 +75,12 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 /// GETs `url`. Non-2xx answers come back without their body; 2xx bodies are read up to the cap.
-pub async fn get(url: &Url, redirects: Redirects, headers: &[(String, String)], limits: Limits) -> Result<Response, Failure> {
+pub async fn get(
+    url: &Url,
+    redirects: Redirects,
+    headers: &[(String, String)],
+    limits: Limits,
+) -> Result<Response, Failure> {
     let client = client(redirects)?;
     // `fetch` sends `/x` for `http://h/x?` (an empty query is no query).
     let mut target = url.clone();

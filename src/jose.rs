@@ -2,10 +2,10 @@
 //! the same order, failing with the same error codes. Signatures are checked by `jsonwebtoken`
 //! (aws-lc-rs); the algorithm always comes from the token header *and* must fit the key type.
 
+use aws_lc_rs::signature;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::{alphabet, Engine};
-use aws_lc_rs::signature;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
@@ -43,7 +43,13 @@ impl JoseError {
         Self::new(NOT_A_JOSE_ERROR, message)
     }
 
-    fn claim_failure(code: &'static str, message: impl Into<String>, payload: &Map<String, Value>, claim: &str, reason: &'static str) -> Self {
+    fn claim_failure(
+        code: &'static str,
+        message: impl Into<String>,
+        payload: &Map<String, Value>,
+        claim: &str,
+        reason: &'static str,
+    ) -> Self {
         Self {
             code,
             message: message.into(),
@@ -53,7 +59,12 @@ impl JoseError {
         }
     }
 
-    fn claim_check(message: impl Into<String>, payload: &Map<String, Value>, claim: &str, reason: &'static str) -> Self {
+    fn claim_check(
+        message: impl Into<String>,
+        payload: &Map<String, Value>,
+        claim: &str,
+        reason: &'static str,
+    ) -> Self {
         Self::claim_failure("ERR_JWT_CLAIM_VALIDATION_FAILED", message, payload, claim, reason)
     }
 
@@ -159,7 +170,10 @@ fn asymmetric_algorithm(alg: &str) -> Option<SignatureAlgorithm> {
 
 /// Key bytes as a JWK gives them.
 enum KeyMaterial {
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
     /// Uncompressed EC point (`04 || x || y`) or raw Ed25519 public key.
     Point(Vec<u8>),
     /// HMAC secret (checked by `jsonwebtoken`).
@@ -190,7 +204,10 @@ fn modulus_bits(n: &[u8]) -> usize {
 }
 
 fn member_bytes(jwk: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
-    jwk.get(name).and_then(Value::as_str).and_then(base64url_decode).ok_or_else(|| format!("invalid or missing JWK member {name:?}"))
+    jwk.get(name)
+        .and_then(Value::as_str)
+        .and_then(base64url_decode)
+        .ok_or_else(|| format!("invalid or missing JWK member {name:?}"))
 }
 
 impl VerificationKey {
@@ -240,7 +257,8 @@ impl VerificationKey {
     }
 
     fn parsed_for(&self, alg: &str) -> Result<&signature::ParsedPublicKey, JoseError> {
-        let algorithm = asymmetric_algorithm(alg).ok_or_else(|| JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Unsupported \"alg\" value"))?;
+        let algorithm = asymmetric_algorithm(alg)
+            .ok_or_else(|| JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Unsupported \"alg\" value"))?;
         let slot = match algorithm {
             SignatureAlgorithm::Rsa(slot, _) => slot,
             SignatureAlgorithm::Other(_) => 0,
@@ -249,7 +267,9 @@ impl VerificationKey {
             (KeyMaterial::Rsa { n, e }, SignatureAlgorithm::Rsa(_, params)) => {
                 signature::RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() }.to_parsed_public_key(params).ok()
             }
-            (KeyMaterial::Point(bytes), SignatureAlgorithm::Other(algorithm)) => signature::ParsedPublicKey::new(algorithm, bytes).ok(),
+            (KeyMaterial::Point(bytes), SignatureAlgorithm::Other(algorithm)) => {
+                signature::ParsedPublicKey::new(algorithm, bytes).ok()
+            }
             _ => None,
         });
         parsed.as_ref().ok_or_else(|| JoseError::other("Invalid key for this algorithm"))
@@ -257,7 +277,8 @@ impl VerificationKey {
 
     /// jose's `checkKeyType` + signature check. `Ok(false)` means a wrong signature.
     pub fn verify(&self, alg: &str, signing_input: &[u8], signature_b64: &str) -> Result<bool, JoseError> {
-        let wanted = key_type_of(alg).ok_or_else(|| JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Unsupported \"alg\" value"))?;
+        let wanted =
+            key_type_of(alg).ok_or_else(|| JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Unsupported \"alg\" value"))?;
         if wanted != self.key_type {
             return Err(JoseError::other(format!("Key for the {alg} algorithm must be of type {}", wanted.kty())));
         }
@@ -267,8 +288,10 @@ impl VerificationKey {
         let signature_bytes = base64url_decode(signature_b64)
             .ok_or_else(|| JoseError::new("ERR_JWS_INVALID", "Failed to base64url decode the signature"))?;
         if let KeyMaterial::Secret(secret) = &self.material {
-            let algorithm: Algorithm = alg.parse().map_err(|_| JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Unsupported \"alg\" value"))?;
-            return jsonwebtoken::crypto::verify(signature_b64, signing_input, secret, algorithm).map_err(|e| JoseError::other(e.to_string()));
+            let algorithm: Algorithm =
+                alg.parse().map_err(|_| JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Unsupported \"alg\" value"))?;
+            return jsonwebtoken::crypto::verify(signature_b64, signing_input, secret, algorithm)
+                .map_err(|e| JoseError::other(e.to_string()));
         }
         Ok(self.parsed_for(alg)?.verify_sig(signing_input, &signature_bytes).is_ok())
     }
@@ -328,7 +351,9 @@ pub fn duration_seconds(text: &str) -> Option<f64> {
         let mut parts = number.split('.');
         let whole = parts.next().unwrap_or("");
         let frac = parts.next();
-        !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) && parts.next().is_none()
+        !whole.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && parts.next().is_none()
             && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
     };
     if !valid_number {
@@ -420,9 +445,9 @@ impl VerifyOptions {
     }
 
     fn now_seconds(&self) -> f64 {
-        let ms = self.current_date_ms.unwrap_or_else(|| {
-            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_millis() as f64)
-        });
+        let ms = self
+            .current_date_ms
+            .unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_millis() as f64));
         (ms / 1000.0).floor()
     }
 }
@@ -435,7 +460,9 @@ fn jws_invalid(message: &str) -> JoseError {
 /// `crit`, `b64`, `alg`, and the `algorithms` allowlist.
 pub fn parse_compact<'a>(token: &'a str, options: &VerifyOptions) -> Result<CompactJws<'a>, JoseError> {
     let mut parts = token.split('.');
-    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(jws_invalid("Invalid Compact JWS"));
     };
     let header = base64url_decode(header_b64)
@@ -446,14 +473,20 @@ pub fn parse_compact<'a>(token: &'a str, options: &VerifyOptions) -> Result<Comp
         })
         .ok_or_else(|| jws_invalid("JWS Protected Header is invalid"))?;
     if let Some(crit) = header.get("crit") {
-        let names: Option<Vec<&str>> = crit.as_array().filter(|a| !a.is_empty()).and_then(|items| {
-            items.iter().map(|v| v.as_str().filter(|s| !s.is_empty())).collect()
-        });
-        let names = names.ok_or_else(|| jws_invalid("\"crit\" (Critical) Header Parameter MUST be an array of non-empty strings when present"))?;
+        let names: Option<Vec<&str>> = crit
+            .as_array()
+            .filter(|a| !a.is_empty())
+            .and_then(|items| items.iter().map(|v| v.as_str().filter(|s| !s.is_empty())).collect());
+        let names = names.ok_or_else(|| {
+            jws_invalid("\"crit\" (Critical) Header Parameter MUST be an array of non-empty strings when present")
+        })?;
         for name in names {
             let recognized = name == "b64" || options.crit.iter().any(|(k, _)| k == name);
             if !recognized {
-                return Err(JoseError::new("ERR_JOSE_NOT_SUPPORTED", format!("Extension Header Parameter \"{name}\" is not recognized")));
+                return Err(JoseError::new(
+                    "ERR_JOSE_NOT_SUPPORTED",
+                    format!("Extension Header Parameter \"{name}\" is not recognized"),
+                ));
             }
             if !header.contains_key(name) {
                 return Err(jws_invalid(&format!("Extension Header Parameter \"{name}\" is missing")));
@@ -462,8 +495,14 @@ pub fn parse_compact<'a>(token: &'a str, options: &VerifyOptions) -> Result<Comp
         if crit.as_array().is_some_and(|a| a.iter().any(|v| v == "b64")) {
             match header.get("b64") {
                 Some(Value::Bool(true)) => {}
-                Some(Value::Bool(false)) => return Err(JoseError::new("ERR_JWT_INVALID", "JWTs MUST NOT use unencoded payload")),
-                _ => return Err(jws_invalid("The \"b64\" (base64url-encode payload) Header Parameter must be a boolean")),
+                Some(Value::Bool(false)) => {
+                    return Err(JoseError::new("ERR_JWT_INVALID", "JWTs MUST NOT use unencoded payload"))
+                }
+                _ => {
+                    return Err(jws_invalid(
+                        "The \"b64\" (base64url-encode payload) Header Parameter must be a boolean",
+                    ))
+                }
             }
         }
     }
@@ -475,7 +514,10 @@ pub fn parse_compact<'a>(token: &'a str, options: &VerifyOptions) -> Result<Comp
         return Err(JoseError::other(message.clone()));
     }
     if options.algorithms.as_ref().is_some_and(|allowed| !allowed.contains(&alg)) {
-        return Err(JoseError::new("ERR_JOSE_ALG_NOT_ALLOWED", "\"alg\" (Algorithm) Header Parameter value not allowed"));
+        return Err(JoseError::new(
+            "ERR_JOSE_ALG_NOT_ALLOWED",
+            "\"alg\" (Algorithm) Header Parameter value not allowed",
+        ));
     }
     let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
     Ok(CompactJws { header, alg, signing_input, payload_b64, signature_b64 })
@@ -518,7 +560,8 @@ fn numeric_claim(claims: &Map<String, Value>, claim: &str, required: bool) -> Re
 /// jose's `validateClaimsSet`, after the signature is known good: decodes the payload, then
 /// [`check_claims`].
 pub fn validate_claims(jws: &CompactJws<'_>, options: &VerifyOptions) -> Result<Claims, JoseError> {
-    let bytes = base64url_decode(jws.payload_b64).ok_or_else(|| jws_invalid("Failed to base64url decode the payload"))?;
+    let bytes =
+        base64url_decode(jws.payload_b64).ok_or_else(|| jws_invalid("Failed to base64url decode the payload"))?;
     let invalid_claims = || JoseError::new("ERR_JWT_INVALID", "JWT Claims Set must be a top-level JSON object");
     let text = String::from_utf8(bytes).map_err(|_| invalid_claims())?;
     let map = match serde_json::from_str(&text).map_err(|_| invalid_claims())? {
@@ -561,7 +604,8 @@ pub fn check_claims(header: &Map<String, Value>, claims: Claims, options: &Verif
             return Err(JoseError::claim_check(format!("missing required \"{claim}\" claim"), map, claim, "missing"));
         }
     }
-    let unexpected = |claim: &str| JoseError::claim_check(format!("unexpected \"{claim}\" claim value"), map, claim, "check_failed");
+    let unexpected =
+        |claim: &str| JoseError::claim_check(format!("unexpected \"{claim}\" claim value"), map, claim, "check_failed");
     if let Some(issuers) = &options.issuer {
         if !map.get("iss").and_then(Value::as_str).is_some_and(|iss| issuers.iter().any(|i| i == iss)) {
             return Err(unexpected("iss"));
@@ -595,7 +639,13 @@ pub fn check_claims(header: &Map<String, Value>, claims: Claims, options: &Verif
     }
     if let Some(exp) = numeric_claim(map, "exp", false)? {
         if exp <= now - tolerance {
-            return Err(JoseError::claim_failure("ERR_JWT_EXPIRED", "\"exp\" claim timestamp check failed", map, "exp", "check_failed"));
+            return Err(JoseError::claim_failure(
+                "ERR_JWT_EXPIRED",
+                "\"exp\" claim timestamp check failed",
+                map,
+                "exp",
+                "check_failed",
+            ));
         }
     }
     if let (Some(max), Some(iat)) = (options.max_token_age, iat) {
@@ -610,7 +660,12 @@ pub fn check_claims(header: &Map<String, Value>, claims: Claims, options: &Verif
             ));
         }
         if age < -tolerance {
-            return Err(JoseError::claim_check("\"iat\" claim timestamp check failed (it should be in the past)", map, "iat", "check_failed"));
+            return Err(JoseError::claim_check(
+                "\"iat\" claim timestamp check failed (it should be in the past)",
+                map,
+                "iat",
+                "check_failed",
+            ));
         }
     }
     Ok(claims)
@@ -626,7 +681,11 @@ pub fn verify_signature(jws: &CompactJws<'_>, key: &VerificationKey) -> Result<(
 }
 
 /// Signature, then claims: the tail of jose's `jwtVerify`.
-pub fn verify_with_key(jws: &CompactJws<'_>, key: &VerificationKey, options: &VerifyOptions) -> Result<Claims, JoseError> {
+pub fn verify_with_key(
+    jws: &CompactJws<'_>,
+    key: &VerificationKey,
+    options: &VerifyOptions,
+) -> Result<Claims, JoseError> {
     verify_signature(jws, key)?;
     validate_claims(jws, options)
 }
@@ -678,7 +737,10 @@ mod tests {
         let crit = jws(r#"{"alg":"RS256","crit":["exp"],"exp":1}"#, "{}");
         assert_eq!(parse_compact(&crit, &options).unwrap_err().code, "ERR_JOSE_NOT_SUPPORTED");
         let restricted = VerifyOptions { algorithms: Some(vec!["ES256".into()]), ..Default::default() };
-        assert_eq!(parse_compact(&jws(r#"{"alg":"RS256"}"#, "{}"), &restricted).unwrap_err().code, "ERR_JOSE_ALG_NOT_ALLOWED");
+        assert_eq!(
+            parse_compact(&jws(r#"{"alg":"RS256"}"#, "{}"), &restricted).unwrap_err().code,
+            "ERR_JOSE_ALG_NOT_ALLOWED"
+        );
         assert_eq!(parse_compact(&jws(r#"{"alg":"none"}"#, "{}"), &options).unwrap().alg, "none");
     }
 
@@ -718,7 +780,10 @@ mod tests {
     fn error_json_has_jose_own_properties() {
         let claims = Map::new();
         let error = JoseError::claim_failure("ERR_JWT_EXPIRED", "x", &claims, "exp", "check_failed");
-        assert_eq!(error.to_json(), json!({ "code": "ERR_JWT_EXPIRED", "name": "JWTExpired", "claim": "exp", "reason": "check_failed", "payload": {} }));
+        assert_eq!(
+            error.to_json(),
+            json!({ "code": "ERR_JWT_EXPIRED", "name": "JWTExpired", "claim": "exp", "reason": "check_failed", "payload": {} })
+        );
         assert_eq!(JoseError::other("x").to_json(), json!({}));
     }
 }

@@ -1,7 +1,9 @@
 //! `MCPAuth`: the two modes, the constructor rules, the per-resource verifiers, the shared
 //! metadata and JWKS caches, and the JWT bearer pipeline that runs on them.
 
-use crate::bearer::{auth_info, parse_authorization, token_error, truthy, unverified_issuer, ErrorResponse, IssuerRule, Policy};
+use crate::bearer::{
+    auth_info, parse_authorization, token_error, truthy, unverified_issuer, ErrorResponse, IssuerRule, Policy,
+};
 use crate::error::{AuthError, AuthResult};
 use crate::jose::{check_claims, decode_payload, parse_compact, verify_signature, Claims, JoseError, VerifyOptions};
 use crate::jwks::{CachedLookup, JwksOptions, RemoteKeySet};
@@ -180,19 +182,24 @@ impl McpAuth {
             let server = config.server.ok_or_else(|| {
                 plain(AuthError::type_error("Cannot use 'in' operator to search for 'metadata' in undefined"))
             })?;
-            check_server(&server, warnings).map_err(|error| ConfigFailure { error, invalid_metadata_at: Some(ServerLocation::Server) })?;
+            check_server(&server, warnings)
+                .map_err(|error| ConfigFailure { error, invalid_metadata_at: Some(ServerLocation::Server) })?;
             auth.mode = Mode::AuthorizationServer;
             auth.verifiers.push((String::new(), Verifier { servers: vec![server.clone()] }));
             auth.server = Some(server);
             return Ok(auth);
         }
         if !config.has_protected_resources {
-            return Err(plain(AuthError::invalid_server_config("No authorization server or protected resource metadata is provided.")));
+            return Err(plain(AuthError::invalid_server_config(
+                "No authorization server or protected resource metadata is provided.",
+            )));
         }
         for (resource_index, resource) in config.protected_resources.iter().enumerate() {
             let key = resource_key(&resource.metadata);
             if auth.verifiers.iter().any(|(existing, _)| *existing == key) {
-                return Err(plain(AuthError::invalid_server_config(format!("The resource metadata (`{key}`) is duplicated."))));
+                return Err(plain(AuthError::invalid_server_config(format!(
+                    "The resource metadata (`{key}`) is duplicated."
+                ))));
             }
             let mut seen: Vec<String> = Vec::new();
             for (server_index, server) in resource.authorization_servers.iter().enumerate() {
@@ -205,7 +212,10 @@ impl McpAuth {
                 seen.push(issuer);
                 check_server(server, warnings).map_err(|error| ConfigFailure {
                     error,
-                    invalid_metadata_at: Some(ServerLocation::Resource { resource: resource_index, server: server_index }),
+                    invalid_metadata_at: Some(ServerLocation::Resource {
+                        resource: resource_index,
+                        server: server_index,
+                    }),
                 })?;
             }
             auth.verifiers.push((key, Verifier { servers: resource.authorization_servers.clone() }));
@@ -261,13 +271,18 @@ impl McpAuth {
     /// The body of `delegatedRouter()` for a discovery config (fetched through the shared cache).
     pub async fn delegated_discovered_body(&self) -> AuthResult<(Value, Option<String>)> {
         let server = self.delegated_server()?;
-        let (metadata, warning) = self.metadata_of(server, true).await?.ok_or_else(|| AuthError::type_error("metadata unavailable"))?;
+        let (metadata, warning) =
+            self.metadata_of(server, true).await?.ok_or_else(|| AuthError::type_error("metadata unavailable"))?;
         Ok((snake_case_keys(Value::Object((*metadata).clone())), warning))
     }
 
     /// Metadata for a config: resolved at once, discovery from the cache or (if `may_wait`) fetched.
     /// `Ok(None)` means a fetch is needed but waiting is not allowed.
-    async fn metadata_of(&self, server: &ServerConfig, may_wait: bool) -> AuthResult<Option<(Metadata, Option<String>)>> {
+    async fn metadata_of(
+        &self,
+        server: &ServerConfig,
+        may_wait: bool,
+    ) -> AuthResult<Option<(Metadata, Option<String>)>> {
         match server {
             ServerConfig::Resolved { metadata, .. } => Ok(Some((metadata.clone(), None))),
             ServerConfig::Discovery { issuer, server_type } => {
@@ -420,7 +435,10 @@ impl JwtBearer {
     pub async fn authenticate(&self, header: Option<&str>) -> Outcome {
         match self.run(header, true).await {
             Step::Done(outcome) => outcome,
-            Step::Wait => Outcome { decision: Decision::Rethrow(AuthError::type_error("authentication could not complete")), warning: None },
+            Step::Wait => Outcome {
+                decision: Decision::Rethrow(AuthError::type_error("authentication could not complete")),
+                warning: None,
+            },
         }
     }
 
@@ -462,7 +480,13 @@ impl JwtBearer {
         until
     }
 
-    async fn decide(&self, header: Option<&str>, may_wait: bool, apply_policy: bool, warning: &mut Option<String>) -> Step<AuthResult<Verified>> {
+    async fn decide(
+        &self,
+        header: Option<&str>,
+        may_wait: bool,
+        apply_policy: bool,
+        warning: &mut Option<String>,
+    ) -> Step<AuthResult<Verified>> {
         macro_rules! attempt {
             ($e:expr) => {
                 match $e {
@@ -472,7 +496,9 @@ impl JwtBearer {
             };
         }
         let token = attempt!(parse_authorization(header));
-        if let Some(auth_info) = self.verified.as_ref().filter(|_| apply_policy).and_then(|cache| cache.get(token, now_ms())) {
+        if let Some(auth_info) =
+            self.verified.as_ref().filter(|_| apply_policy).and_then(|cache| cache.get(token, now_ms()))
+        {
             return Step::Done(Ok(Verified { auth_info }));
         }
         let claims = token.split('.').nth(1).filter(|_| token.split('.').count() == 3).and_then(decode_payload);

@@ -18,15 +18,19 @@ pub fn resource_metadata_url(resource: &str) -> AuthResult<Url> {
         // WHATWG `new URL('/x', 'null')` fails: an opaque origin cannot be a base.
         return Err(AuthError::invalid_url());
     }
-    let path = if url.path() == "/" { WELL_KNOWN_PREFIX.to_string() } else { format!("{WELL_KNOWN_PREFIX}{}", url.path()) };
+    let path =
+        if url.path() == "/" { WELL_KNOWN_PREFIX.to_string() } else { format!("{WELL_KNOWN_PREFIX}{}", url.path()) };
     parse_url(&format!("{}{path}", origin.ascii_serialization()))
 }
 
 /// The served document: every key except `authorizationServers` in order, then the issuers of a
 /// non-empty `authorizationServers` list last; keys snake_cased at every depth.
 pub fn resource_metadata_body(metadata: &Map<String, Value>, issuers: &[String]) -> Value {
-    let mut document: Map<String, Value> =
-        metadata.iter().filter(|(key, _)| key.as_str() != "authorizationServers").map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut document: Map<String, Value> = metadata
+        .iter()
+        .filter(|(key, _)| key.as_str() != "authorizationServers")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     if !issuers.is_empty() {
         document.insert("authorizationServers".into(), issuers.iter().cloned().map(Value::String).collect());
     }
@@ -46,9 +50,18 @@ mod tests {
     fn derives_metadata_urls() {
         assert_eq!(url("https://api.example.com"), "https://api.example.com/.well-known/oauth-protected-resource");
         assert_eq!(url("https://api.example.com/"), "https://api.example.com/.well-known/oauth-protected-resource");
-        assert_eq!(url("https://api.example.com/notes"), "https://api.example.com/.well-known/oauth-protected-resource/notes");
-        assert_eq!(url("https://api.example.com/notes/"), "https://api.example.com/.well-known/oauth-protected-resource/notes/");
-        assert_eq!(url("https://api.example.com/x?q=1#h"), "https://api.example.com/.well-known/oauth-protected-resource/x");
+        assert_eq!(
+            url("https://api.example.com/notes"),
+            "https://api.example.com/.well-known/oauth-protected-resource/notes"
+        );
+        assert_eq!(
+            url("https://api.example.com/notes/"),
+            "https://api.example.com/.well-known/oauth-protected-resource/notes/"
+        );
+        assert_eq!(
+            url("https://api.example.com/x?q=1#h"),
+            "https://api.example.com/.well-known/oauth-protected-resource/x"
+        );
         assert_eq!(url("http://127.0.0.1:3000/mcp"), "http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp");
     }
 
@@ -63,7 +76,10 @@ mod tests {
     fn body_puts_authorization_servers_last() {
         let metadata = json!({ "resource": "r", "authorizationServers": [], "scopesSupported": ["a"], "customThing": { "nestedKey": 1 } });
         let body = resource_metadata_body(metadata.as_object().unwrap(), &["https://idp".into()]);
-        assert_eq!(body.to_string(), r#"{"resource":"r","scopes_supported":["a"],"custom_thing":{"nested_key":1},"authorization_servers":["https://idp"]}"#);
+        assert_eq!(
+            body.to_string(),
+            r#"{"resource":"r","scopes_supported":["a"],"custom_thing":{"nested_key":1},"authorization_servers":["https://idp"]}"#
+        );
         let without = resource_metadata_body(metadata.as_object().unwrap(), &[]);
         assert!(without.get("authorization_servers").is_none());
     }

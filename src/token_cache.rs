@@ -16,7 +16,8 @@ pub struct Limits {
     pub max_token_bytes: usize,
 }
 
-pub const DEFAULT_LIMITS: Limits = Limits { max_entries: 10_000, max_bytes: 32 * 1024 * 1024, max_token_bytes: 8 * 1024 };
+pub const DEFAULT_LIMITS: Limits =
+    Limits { max_entries: 10_000, max_bytes: 32 * 1024 * 1024, max_token_bytes: 8 * 1024 };
 
 struct Entry {
     token: Arc<str>,
@@ -78,7 +79,14 @@ impl TokenCache {
         None
     }
 
-    pub fn insert(&self, token: &str, auth_info: Arc<str>, expires_at_ms: f64, key_set: Arc<RemoteKeySet>, generation: u64) {
+    pub fn insert(
+        &self,
+        token: &str,
+        auth_info: Arc<str>,
+        expires_at_ms: f64,
+        key_set: Arc<RemoteKeySet>,
+        generation: u64,
+    ) {
         if token.len() > self.limits.max_token_bytes || self.limits.max_entries == 0 {
             return;
         }

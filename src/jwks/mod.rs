@@ -66,7 +66,8 @@ impl JwksOptions {
             None => {}
         }
         if let Some(headers) = map.get("headers").and_then(Value::as_object) {
-            parsed.headers = headers.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect();
+            parsed.headers =
+                headers.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect();
         }
         parsed
     }
@@ -112,9 +113,7 @@ impl KeyEntry {
             None => true,
             Some(Value::Array(ops)) => {
                 let names: Option<Vec<&str>> = ops.iter().map(Value::as_str).collect();
-                names.is_some_and(|n| {
-                    n.contains(&"verify") && n.iter().enumerate().all(|(i, op)| !n[..i].contains(op))
-                })
+                names.is_some_and(|n| n.contains(&"verify") && n.iter().enumerate().all(|(i, op)| !n[..i].contains(op)))
             }
             Some(_) => false,
         };
@@ -187,12 +186,17 @@ impl KeySet {
     pub fn select(&self, alg: &str, kid: Option<&Value>) -> Result<Arc<VerificationKey>, JoseError> {
         match key_type_of(alg) {
             None | Some(crate::jose::KeyType::Oct) => {
-                return Err(JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Unsupported \"alg\" value for a JSON Web Key Set"))
+                return Err(JoseError::new(
+                    "ERR_JOSE_NOT_SUPPORTED",
+                    "Unsupported \"alg\" value for a JSON Web Key Set",
+                ))
             }
             Some(_) => {}
         }
         let mut candidates = self.entries.iter().filter(|e| e.usable_for(alg, kid));
-        let first = candidates.next().ok_or_else(|| JoseError::new("ERR_JWKS_NO_MATCHING_KEY", "no applicable key found in the JSON Web Key Set"))?;
+        let first = candidates.next().ok_or_else(|| {
+            JoseError::new("ERR_JWKS_NO_MATCHING_KEY", "no applicable key found in the JSON Web Key Set")
+        })?;
         if candidates.next().is_some() {
             return Err(JoseError::new(
                 "ERR_JWKS_MULTIPLE_MATCHING_KEYS",
@@ -249,8 +253,11 @@ impl RemoteKeySet {
 
     /// A stale set that stale-if-error still allows, while its provider is failing.
     fn stale_keys(&self, state: &State) -> Option<Arc<KeySet>> {
-        let (Some(keys), Some(at), Some(max)) = (state.keys.as_ref(), state.fetched_at, self.options.max_age) else { return None };
-        (!self.options.stale_if_error.is_zero() && at.elapsed() < max + self.options.stale_if_error).then(|| keys.clone())
+        let (Some(keys), Some(at), Some(max)) = (state.keys.as_ref(), state.fetched_at, self.options.max_age) else {
+            return None;
+        };
+        (!self.options.stale_if_error.is_zero() && at.elapsed() < max + self.options.stale_if_error)
+            .then(|| keys.clone())
     }
 
     fn cooling_down(&self, state: &State) -> bool {
@@ -336,16 +343,21 @@ impl RemoteKeySet {
 
     async fn fetch(&self) -> ReloadOutcome {
         let limits = Limits { timeout: self.options.timeout, max_body_bytes: MAX_JWKS_BYTES };
-        let response = http::get(&self.url, Redirects::Refuse, &self.options.request_headers(), limits).await.map_err(|failure| match failure {
-            Failure::Timeout(_) => JoseError::new("ERR_JWKS_TIMEOUT", "request timed out"),
-            Failure::TooLarge(_) => JoseError::new("ERR_JOSE_GENERIC", "JSON Web Key Set HTTP response is too large"),
-            Failure::Network(detail) => JoseError::other(format!("fetch failed: {detail}")),
-        })?;
+        let response = http::get(&self.url, Redirects::Refuse, &self.options.request_headers(), limits).await.map_err(
+            |failure| match failure {
+                Failure::Timeout(_) => JoseError::new("ERR_JWKS_TIMEOUT", "request timed out"),
+                Failure::TooLarge(_) => {
+                    JoseError::new("ERR_JOSE_GENERIC", "JSON Web Key Set HTTP response is too large")
+                }
+                Failure::Network(detail) => JoseError::other(format!("fetch failed: {detail}")),
+            },
+        )?;
         if response.status != 200 {
             return Err(JoseError::new("ERR_JOSE_GENERIC", "Expected 200 OK from the JSON Web Key Set HTTP response"));
         }
-        let document = parse_json_body(&response.body)
-            .map_err(|_| JoseError::new("ERR_JOSE_GENERIC", "Failed to parse the JSON Web Key Set HTTP response as JSON"))?;
+        let document = parse_json_body(&response.body).map_err(|_| {
+            JoseError::new("ERR_JOSE_GENERIC", "Failed to parse the JSON Web Key Set HTTP response as JSON")
+        })?;
         KeySet::parse(&document).map(Arc::new)
     }
 }
@@ -393,7 +405,9 @@ mod tests {
 
     #[test]
     fn options_from_json() {
-        let options = JwksOptions::from_json(&json!({ "timeoutDuration": 100, "cacheMaxAge": "Infinity", "headers": { "Accept": "x" } }));
+        let options = JwksOptions::from_json(
+            &json!({ "timeoutDuration": 100, "cacheMaxAge": "Infinity", "headers": { "Accept": "x" } }),
+        );
         assert_eq!(options.timeout, Duration::from_millis(100));
         assert_eq!(options.max_age, None);
         assert_eq!(options.request_headers()[1], ("Accept".to_string(), "x".to_string()));

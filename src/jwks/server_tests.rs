@@ -170,22 +170,38 @@ async fn unreachable_sets_fail_as_non_jose_errors() {
 #[tokio::test]
 async fn stale_if_error_serves_known_keys_while_the_provider_fails() {
     let server = serve(ok(&["a"])).await;
-    let options = JwksOptions { max_age: Some(Duration::from_millis(100)), stale_if_error: Duration::from_secs(5), ..JwksOptions::default() };
+    let options = JwksOptions {
+        max_age: Some(Duration::from_millis(100)),
+        stale_if_error: Duration::from_secs(5),
+        ..JwksOptions::default()
+    };
     let keys = remote(&server, options);
     keys.lookup("RS256", Some(&kid("a"))).await.unwrap();
-    *server.answer.lock().unwrap() = Answer { status: "503 Service Unavailable", body: String::new(), delay: Duration::ZERO };
+    *server.answer.lock().unwrap() =
+        Answer { status: "503 Service Unavailable", body: String::new(), delay: Duration::ZERO };
     tokio::time::sleep(Duration::from_millis(150)).await;
-    assert!(matches!(keys.lookup_cached("RS256", Some(&kid("a"))), CachedLookup::NeedsFetch), "stale: try the provider first");
+    assert!(
+        matches!(keys.lookup_cached("RS256", Some(&kid("a"))), CachedLookup::NeedsFetch),
+        "stale: try the provider first"
+    );
     keys.lookup("RS256", Some(&kid("a"))).await.expect("stale keys served after a failed refetch");
-    assert!(matches!(keys.lookup_cached("RS256", Some(&kid("a"))), CachedLookup::Ready(Ok(_))), "no refetch right after a failure");
+    assert!(
+        matches!(keys.lookup_cached("RS256", Some(&kid("a"))), CachedLookup::Ready(Ok(_))),
+        "no refetch right after a failure"
+    );
     assert_eq!(server.hits.load(Ordering::SeqCst), 2);
 
     let strict = remote(&server, JwksOptions { max_age: Some(Duration::from_millis(100)), ..JwksOptions::default() });
     *server.answer.lock().unwrap() = ok(&["a"]);
     strict.lookup("RS256", Some(&kid("a"))).await.unwrap();
-    *server.answer.lock().unwrap() = Answer { status: "503 Service Unavailable", body: String::new(), delay: Duration::ZERO };
+    *server.answer.lock().unwrap() =
+        Answer { status: "503 Service Unavailable", body: String::new(), delay: Duration::ZERO };
     tokio::time::sleep(Duration::from_millis(150)).await;
-    assert_eq!(strict.lookup("RS256", Some(&kid("a"))).await.unwrap_err().code, "ERR_JOSE_GENERIC", "default: no stale fallback (jose)");
+    assert_eq!(
+        strict.lookup("RS256", Some(&kid("a"))).await.unwrap_err().code,
+        "ERR_JOSE_GENERIC",
+        "default: no stale fallback (jose)"
+    );
 }
 
 #[tokio::test]

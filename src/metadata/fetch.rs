@@ -35,16 +35,17 @@ fn fetch_error(url: &str, reason: &str) -> AuthError {
 pub fn parse_json_body(body: &[u8]) -> AuthResult<Value> {
     let text = String::from_utf8_lossy(body);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    serde_json::from_str(text).map_err(|e| {
-        AuthError::new(ErrorKind::Syntax, "").with_message(format!("Unexpected token in JSON: {e}"))
-    })
+    serde_json::from_str(text)
+        .map_err(|e| AuthError::new(ErrorKind::Syntax, "").with_message(format!("Unexpected token in JSON: {e}")))
 }
 
 /// GETs the metadata document at `url`; resolves to the body of a 2xx answer.
 pub async fn fetch_metadata_text(url: &str, limits: Limits) -> AuthResult<Vec<u8>> {
     let target = parse_url(url)?;
     if !target.username().is_empty() || target.password().is_some() {
-        return Err(AuthError::type_error(format!("Request cannot be constructed from a URL that includes credentials: {url}")));
+        return Err(AuthError::type_error(format!(
+            "Request cannot be constructed from a URL that includes credentials: {url}"
+        )));
     }
     let response = http::get(&target, Redirects::Follow, &[], limits).await.map_err(|failure| match failure {
         Failure::Network(detail) => AuthError::network(detail),

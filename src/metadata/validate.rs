@@ -186,10 +186,13 @@ mod tests {
 
     #[test]
     fn warning_message_format() {
-        let result = validate_server_config(&json!({
-            "issuer": "https://as", "authorizationEndpoint": "a", "tokenEndpoint": "t",
-            "responseTypesSupported": ["code"], "codeChallengeMethodsSupported": ["S256"]
-        }), false);
+        let result = validate_server_config(
+            &json!({
+                "issuer": "https://as", "authorizationEndpoint": "a", "tokenEndpoint": "t",
+                "responseTypesSupported": ["code"], "codeChallengeMethodsSupported": ["S256"]
+            }),
+            false,
+        );
         assert_eq!(
             warnings_message("https://as", &result.warnings),
             "The authorization server (issuer: `https://as`) configuration has warnings:\n\n  - Dynamic Client Registration (RFC 7591) is not supported by the server.\n"
