@@ -53,6 +53,9 @@ fn client(redirects: Redirects) -> Result<&'static Client, Failure> {
     };
     cell.get_or_init(|| {
         Client::builder()
+            // Idle connections are dropped before a Node server's 5 s keep-alive closes them,
+            // so a request never races a closing socket.
+            .pool_idle_timeout(Duration::from_secs(4))
             .no_proxy()
             .redirect(policy)
             .user_agent(concat!("mcp-auth-rs/", env!("CARGO_PKG_VERSION")))
