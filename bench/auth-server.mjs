@@ -31,7 +31,10 @@ export const startAuthServer = async () => {
   const server = http.createServer((req, res) => {
     const path = req.url.split('?')[0];
     const body = path === METADATA_PATH ? metadata : path === JWKS_PATH ? { keys: [rs.jwk, es.jwk] } : undefined;
-    res.writeHead(body ? 200 : 404, { 'Content-Type': 'application/json' });
+    // No keep-alive: this server shares the benchmark's event loop, which the micro benchmark
+    // keeps busy for seconds; an idle pooled connection whose keep-alive timeout expired meanwhile
+    // would be closed only when the next request has already been sent on it (a reset).
+    res.writeHead(body ? 200 : 404, { 'Content-Type': 'application/json', Connection: 'close' });
     res.end(JSON.stringify(body ?? { error: 'not_found' }));
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

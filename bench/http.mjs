@@ -72,6 +72,16 @@ const peakRssKb = (pid) => {
   }
 };
 
+/** CPU time (user + system, all threads) of a process in µs (Linux, USER_HZ = 100), or null. */
+const cpuUs = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
+};
+
 /** autocannon for `seconds`, each request's Authorization from `next()` (undefined = none). */
 const load = (origin, next, seconds) =>
   autocannon({
@@ -92,7 +102,8 @@ const load = (origin, next, seconds) =>
 
 /**
  * One measurement: start the server, time its first authenticated request (a valid token; the
- * library fetches metadata/JWKS), `warmup` s of load, `duration` s measured, peak RSS, stop.
+ * library fetches metadata/JWKS), `warmup` s of load, `duration` s measured (with the server's
+ * CPU time over that window), peak RSS, stop.
  */
 export const runHttp = async ({ lib, context, testCase, warmup, duration, core }) => {
   const { child, origin } = await startServer(lib, context, core);
@@ -105,7 +116,9 @@ export const runHttp = async ({ lib, context, testCase, warmup, duration, core }
 
     const next = testCase.authorizations();
     await load(origin, next, warmup);
+    const cpuBefore = cpuUs(child.pid);
     const result = await load(origin, next, duration);
+    const cpuAfter = cpuUs(child.pid);
     const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
     const unexpected = result.errors + Object.entries(statusCodes).reduce((sum, [code, count]) => sum + (Number(code) === testCase.status ? 0 : count), 0);
     return {
@@ -121,6 +134,7 @@ export const runHttp = async ({ lib, context, testCase, warmup, duration, core }
       errors: result.errors,
       timeouts: result.timeouts,
       unexpected,
+      serverCpuUsPerReq: cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / result.requests.total,
       peakRssKb: peakRssKb(child.pid),
       firstRequestMs,
     };

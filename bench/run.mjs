@@ -12,7 +12,7 @@ import { killServers, runHttp } from './http.mjs';
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } } });
 const settings = args.quick
   ? { runs: 1, microWarmup: 100, microIterations: 500, httpWarmup: 0.5, httpDuration: 1 }
-  : { runs: 3, microWarmup: 500, microIterations: 2000, httpWarmup: 1, httpDuration: 3 };
+  : { runs: 3, microWarmup: 500, microIterations: 1500, httpWarmup: 1, httpDuration: 3 };
 if (args.runs !== undefined) {
   settings.runs = Number(args.runs);
   if (!Number.isInteger(settings.runs) || settings.runs < 1 || settings.runs > 20) throw new Error('--runs takes an integer from 1 to 20');
@@ -71,7 +71,8 @@ const median = (numbers) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** Medians per (kind, lib, case) of every numeric field; `unexpected` is summed over runs. */
+/** Medians per (kind, lib, case) of every numeric field; `unexpected` is summed over runs;
+ * `spreadPct` = (max − min) / median of the main figure, in %. */
 const summarize = (records) => {
   const groups = new Map();
   for (const r of records) {
@@ -83,6 +84,8 @@ const summarize = (records) => {
     const summary = { kind: `${kind}-median`, lib, case: id, runs: group.length };
     for (const [key, value] of Object.entries(group[0])) if (typeof value === 'number' && key !== 'run') summary[key] = median(group.map((r) => r[key]));
     summary.unexpected = group.reduce((sum, r) => sum + r.unexpected, 0);
+    const main = group.map((r) => r[kind === 'micro' ? 'usPerOp' : 'reqPerSec']);
+    summary.spreadPct = (100 * (Math.max(...main) - Math.min(...main))) / median(main);
     return summary;
   });
 };
@@ -95,6 +98,7 @@ const table = (header, rows) => {
 };
 const label = (id) => CASES.find((c) => c.id === id).label;
 const check = (s) => (s.unexpected ? `${s.unexpected} UNEXPECTED` : 'ok');
+const spread = (s) => (s.runs > 1 ? `${fmt(s.spreadPct, 0)}%` : '—');
 
 const report = (summaries, info) => {
   const micro = summaries.filter((s) => s.kind === 'micro-median');
@@ -110,25 +114,27 @@ const report = (summaries, info) => {
       `HTTP ${info.settings.httpDuration} s/measurement after ${info.settings.httpWarmup} s warm-up, 10 connections; ` +
       (info.serverCore === undefined ? 'no CPU pinning' : `server pinned to core ${info.serverCore}, load generator to ${info.clientCores}`),
     '',
-    'Micro (in-process, CPU time per call, median of runs). vs mcp-auth = mcp-auth µs / this µs',
+    'Micro (in-process, CPU time per call, median of runs). vs mcp-auth = mcp-auth µs / this µs; spread = (max − min) / median over runs',
     table(
-      ['case', 'library', 'µs/op', 'ops/s', 'vs mcp-auth', 'check'],
+      ['case', 'library', 'µs/op', 'ops/s', 'vs mcp-auth', 'spread', 'check'],
       micro.sort(byCase).map((s) => {
         const ref = find(micro, REFERENCE, s.case);
-        return [label(s.case), s.lib, fmt(s.usPerOp), fmt(s.opsPerSec, 0), ref ? `${fmt(ref.usPerOp / s.usPerOp, 2)}x` : '—', check(s)];
+        return [label(s.case), s.lib, fmt(s.usPerOp), fmt(s.opsPerSec, 0), ref ? `${fmt(ref.usPerOp / s.usPerOp, 2)}x` : '—', spread(s), check(s)];
       }),
     ),
     '',
-    `HTTP (Express 5 child, autocannon, median of runs). % base = req/s / no-auth baseline req/s`,
+    'HTTP (Express 5 child, autocannon, median of runs). % base = req/s / no-auth baseline req/s; spread of req/s as above',
     table(
-      ['case', 'library', 'req/s', '% base', 'p50 ms', 'p99 ms', 'non-2xx', 'peak RSS MiB', 'check'],
+      ['case', 'library', 'req/s', '% base', 'spread', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'non-2xx', 'peak RSS MiB', 'check'],
       http.sort(byCase).map((s) => [
         label(s.case),
         s.lib,
         fmt(s.reqPerSec, 0),
         baseline ? `${fmt((100 * s.reqPerSec) / baseline.reqPerSec)}%` : '—',
+        spread(s),
         fmt(s.p50Ms, 0),
         fmt(s.p99Ms, 0),
+        fmt(s.serverCpuUsPerReq, 0),
         `${s.non2xx}/${s.requests}`,
         fmt(s.peakRssKb / 1024),
         check(s),
@@ -174,10 +180,12 @@ const main = async () => {
     };
 
     t = performance.now();
-    for (let run = 1; run <= settings.runs; run++) {
+    // Run 0 is not recorded: the first round pays for JIT compilation and for moving the token
+    // pools to the old generation, and was consistently slower for every library.
+    for (let run = 0; run <= settings.runs; run++) {
       for (const lib of LIBS.filter((l) => l !== 'none')) {
         const results = await runMicro({ lib, context, cases: casesOf(lib), warmup: settings.microWarmup, iterations: settings.microIterations });
-        results.forEach((r) => keep({ ...r, run }));
+        if (run > 0) results.forEach((r) => keep({ ...r, run }));
       }
     }
     console.error(`micro benchmark: ${fmt((performance.now() - t) / 1000)} s`);
@@ -212,7 +220,6 @@ const deadline = setTimeout(() => {
   killServers();
   process.exit(1);
 }, deadlineSeconds * 1000);
-deadline.unref();
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     killServers();
@@ -220,11 +227,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-main().then(
-  () => clearTimeout(deadline),
-  (error) => {
+main()
+  .catch((error) => {
     console.error(error);
     killServers();
     process.exitCode = 1;
-  },
-);
+  })
+  .finally(() => clearTimeout(deadline));
