@@ -47,7 +47,6 @@ pub fn truthy(value: &Value) -> bool {
 pub fn unverified_issuer(claims: Option<&Claims>) -> AuthResult<&Value> {
     let claims = claims.ok_or_else(|| bearer_error_with_text("invalid_token", "The JWT is malformed or invalid."))?;
     claims
-        .map
         .get("iss")
         .filter(|iss| truthy(iss))
         .ok_or_else(|| bearer_error_with_text("invalid_token", "The JWT payload does not contain the `iss` field."))
@@ -321,11 +320,11 @@ pub struct AuthInfo {
 
 impl AuthInfo {
     pub fn issuer(&self) -> Option<&Value> {
-        self.claims.map.get("iss")
+        self.claims.get("iss")
     }
 
     pub fn audience(&self) -> Option<&Value> {
-        self.claims.map.get("aud")
+        self.claims.get("aud")
     }
 
     /// `{"clientId":…,"scopes":[…],"claims":<payload text>}`: the shim takes `issuer`,
@@ -337,7 +336,7 @@ impl AuthInfo {
 
 /// Verified claims → `AuthInfo`, failing when `iss` or `sub` is not a non-empty string.
 pub fn auth_info(claims: Claims) -> AuthResult<AuthInfo> {
-    let map = &claims.map;
+    let map = &claims;
     let non_empty = |key: &str| map.get(key).and_then(Value::as_str).is_some_and(|s| !s.is_empty());
     if !non_empty("iss") {
         return Err(token_error_with_text("The JWT payload does not contain the `iss` field or it is malformed."));
@@ -371,7 +370,7 @@ mod tests {
     }
 
     fn info(value: Value) -> AuthResult<AuthInfo> {
-        auth_info(Claims { map: value.as_object().unwrap().clone(), text: value.to_string() })
+        auth_info(Claims::parse(value.to_string()).unwrap())
     }
 
     #[test]

@@ -402,7 +402,7 @@ impl JwtKeyVerifier {
     #[napi(catch_unwind)]
     pub fn protected_header(&self, token: String) -> Result<String> {
         let jws = js(jose::parse_compact(&token, &self.options).map_err(|e| bearer::token_error(&e)))?;
-        Ok(Value::Object(jws.header).to_string())
+        Ok(jws.header_text)
     }
 
     /// Verifies with the key the JS `getKey` produced, as a JWK; returns AuthInfo JSON.

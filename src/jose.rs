@@ -7,7 +7,9 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::{alphabet, Engine};
 use jsonwebtoken::{Algorithm, DecodingKey};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -46,7 +48,7 @@ impl JoseError {
     fn claim_failure(
         code: &'static str,
         message: impl Into<String>,
-        payload: &Map<String, Value>,
+        payload: &Claims,
         claim: &str,
         reason: &'static str,
     ) -> Self {
@@ -55,16 +57,11 @@ impl JoseError {
             message: message.into(),
             claim: Some(claim.to_string()),
             reason: Some(reason),
-            payload: Some(Value::Object(payload.clone())),
+            payload: Some(payload.to_value()),
         }
     }
 
-    fn claim_check(
-        message: impl Into<String>,
-        payload: &Map<String, Value>,
-        claim: &str,
-        reason: &'static str,
-    ) -> Self {
+    fn claim_check(message: impl Into<String>, payload: &Claims, claim: &str, reason: &'static str) -> Self {
         Self::claim_failure("ERR_JWT_CLAIM_VALIDATION_FAILED", message, payload, claim, reason)
     }
 
@@ -297,11 +294,14 @@ impl VerificationKey {
     }
 }
 
-/// The parts of a compact JWS, with the protected header parsed.
+/// The parts of a compact JWS, with the protected header checked.
 #[derive(Debug)]
 pub struct CompactJws<'a> {
-    pub header: Map<String, Value>,
+    /// The decoded protected header, as sent (JS parses it for `getKey`).
+    pub header_text: String,
     pub alg: String,
+    kid: Option<Value>,
+    typ: Option<Value>,
     pub signing_input: &'a str,
     pub payload_b64: &'a str,
     pub signature_b64: &'a str,
@@ -310,7 +310,77 @@ pub struct CompactJws<'a> {
 impl CompactJws<'_> {
     /// `kid` as jose sees it: present but not a string matches no key.
     pub fn kid_value(&self) -> Option<&Value> {
-        self.header.get("kid")
+        self.kid.as_ref()
+    }
+}
+
+/// Reads only the top-level members `names` of a JSON object text (in that order; a repeated
+/// member keeps its last value, as `JSON.parse`). Everything else is syntax-checked and skipped
+/// without being built: a token check needs a few small values, while JS parses the whole text.
+/// `None` when the text is not one JSON object.
+fn pick_members<const N: usize>(text: &str, names: &[&str; N]) -> Option<[Option<Value>; N]> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let values = MemberPicker(names).deserialize(&mut deserializer).ok()?;
+    deserializer.end().ok()?;
+    Some(values)
+}
+
+/// Whether the JSON object `text` has a top-level member `name` (any name; the slow path).
+fn has_member(text: &str, name: &str) -> bool {
+    serde_json::from_str::<HashMap<String, IgnoredAny>>(text).is_ok_and(|members| members.contains_key(name))
+}
+
+struct MemberPicker<'n, const N: usize>(&'n [&'n str; N]);
+
+impl<'de, const N: usize> DeserializeSeed<'de> for MemberPicker<'_, N> {
+    type Value = [Option<Value>; N];
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, const N: usize> Visitor<'de> for MemberPicker<'_, N> {
+    type Value = [Option<Value>; N];
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut values = std::array::from_fn(|_| None);
+        while let Some(index) = map.next_key_seed(MemberIndex(self.0))? {
+            match index {
+                Some(i) => values[i] = Some(map.next_value()?),
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(values)
+    }
+}
+
+/// A member name → its index in the wanted names (compared in place, escaped or not).
+struct MemberIndex<'n, const N: usize>(&'n [&'n str; N]);
+
+impl<'de, const N: usize> DeserializeSeed<'de> for MemberIndex<'_, N> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de, const N: usize> Visitor<'de> for MemberIndex<'_, N> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().position(|wanted| *wanted == name))
     }
 }
 
@@ -465,14 +535,12 @@ pub fn parse_compact<'a>(token: &'a str, options: &VerifyOptions) -> Result<Comp
     else {
         return Err(jws_invalid("Invalid Compact JWS"));
     };
-    let header = base64url_decode(header_b64)
-        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
-        .and_then(|v| match v {
-            Value::Object(map) => Some(map),
-            _ => None,
-        })
-        .ok_or_else(|| jws_invalid("JWS Protected Header is invalid"))?;
-    if let Some(crit) = header.get("crit") {
+    let invalid_header = || jws_invalid("JWS Protected Header is invalid");
+    let header_text =
+        base64url_decode(header_b64).and_then(|bytes| String::from_utf8(bytes).ok()).ok_or_else(invalid_header)?;
+    let [alg, kid, typ, crit, b64] =
+        pick_members(&header_text, &["alg", "kid", "typ", "crit", "b64"]).ok_or_else(invalid_header)?;
+    if let Some(crit) = &crit {
         let names: Option<Vec<&str>> = crit
             .as_array()
             .filter(|a| !a.is_empty())
@@ -488,12 +556,13 @@ pub fn parse_compact<'a>(token: &'a str, options: &VerifyOptions) -> Result<Comp
                     format!("Extension Header Parameter \"{name}\" is not recognized"),
                 ));
             }
-            if !header.contains_key(name) {
+            let present = if name == "b64" { b64.is_some() } else { has_member(&header_text, name) };
+            if !present {
                 return Err(jws_invalid(&format!("Extension Header Parameter \"{name}\" is missing")));
             }
         }
         if crit.as_array().is_some_and(|a| a.iter().any(|v| v == "b64")) {
-            match header.get("b64") {
+            match b64 {
                 Some(Value::Bool(true)) => {}
                 Some(Value::Bool(false)) => {
                     return Err(JoseError::new("ERR_JWT_INVALID", "JWTs MUST NOT use unencoded payload"))
@@ -506,8 +575,8 @@ pub fn parse_compact<'a>(token: &'a str, options: &VerifyOptions) -> Result<Comp
             }
         }
     }
-    let alg = match header.get("alg") {
-        Some(Value::String(alg)) if !alg.is_empty() => alg.clone(),
+    let alg = match alg {
+        Some(Value::String(alg)) if !alg.is_empty() => alg,
         _ => return Err(jws_invalid("JWS \"alg\" (Algorithm) Header Parameter missing or invalid")),
     };
     if let Some(message) = options.invalid.as_ref().filter(|m| m.starts_with("\"algorithms\"")) {
@@ -520,24 +589,53 @@ pub fn parse_compact<'a>(token: &'a str, options: &VerifyOptions) -> Result<Comp
         ));
     }
     let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
-    Ok(CompactJws { header, alg, signing_input, payload_b64, signature_b64 })
+    Ok(CompactJws { header_text, alg, kid, typ, signing_input, payload_b64, signature_b64 })
 }
 
-/// A JWT payload: the JSON object, and its text (handed to JS as is, so `JSON.parse` there sees
-/// exactly what the reference's jose would parse).
+/// The payload members the checks read.
+const CLAIM_NAMES: [&str; 10] = ["iss", "sub", "aud", "exp", "nbf", "iat", "client_id", "azp", "scope", "scopes"];
+
+/// A JWT payload: its text (handed to JS as is, so `JSON.parse` there builds exactly the object
+/// the reference's jose builds) and the members the checks read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claims {
-    pub map: Map<String, Value>,
     pub text: String,
+    members: [Option<Value>; CLAIM_NAMES.len()],
+}
+
+impl Claims {
+    /// `None` unless `text` is one JSON object.
+    pub fn parse(text: String) -> Option<Self> {
+        let members = pick_members(&text, &CLAIM_NAMES)?;
+        Some(Self { text, members })
+    }
+
+    /// A member the checks read (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `client_id`, `azp`,
+    /// `scope`, `scopes`); `None` when absent.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        let index = CLAIM_NAMES.iter().position(|n| *n == name);
+        debug_assert!(index.is_some(), "claim {name} is not read when parsing");
+        self.members[index?].as_ref()
+    }
+
+    /// Whether the payload has member `name` (any name).
+    pub fn contains(&self, name: &str) -> bool {
+        match CLAIM_NAMES.iter().position(|n| *n == name) {
+            Some(index) => self.members[index].is_some(),
+            None => has_member(&self.text, name),
+        }
+    }
+
+    /// The whole payload as a JSON value (for error details; `null` beyond the parser's depth
+    /// limit).
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
 }
 
 /// Decodes a payload segment to a JSON object (strict UTF-8, as jose 6.2's `decodeJwt`).
 pub fn decode_payload(payload_b64: &str) -> Option<Claims> {
-    let text = String::from_utf8(base64url_decode(payload_b64)?).ok()?;
-    match serde_json::from_str(&text).ok()? {
-        Value::Object(map) => Some(Claims { map, text }),
-        _ => None,
-    }
+    Claims::parse(String::from_utf8(base64url_decode(payload_b64)?).ok()?)
 }
 
 fn normalize_typ(value: &str) -> String {
@@ -549,7 +647,7 @@ fn normalize_typ(value: &str) -> String {
     }
 }
 
-fn numeric_claim(claims: &Map<String, Value>, claim: &str, required: bool) -> Result<Option<f64>, JoseError> {
+fn numeric_claim(claims: &Claims, claim: &str, required: bool) -> Result<Option<f64>, JoseError> {
     match claims.get(claim) {
         None if !required => Ok(None),
         Some(Value::Number(n)) => Ok(n.as_f64()),
@@ -564,18 +662,15 @@ pub fn validate_claims(jws: &CompactJws<'_>, options: &VerifyOptions) -> Result<
         base64url_decode(jws.payload_b64).ok_or_else(|| jws_invalid("Failed to base64url decode the payload"))?;
     let invalid_claims = || JoseError::new("ERR_JWT_INVALID", "JWT Claims Set must be a top-level JSON object");
     let text = String::from_utf8(bytes).map_err(|_| invalid_claims())?;
-    let map = match serde_json::from_str(&text).map_err(|_| invalid_claims())? {
-        Value::Object(map) => map,
-        _ => return Err(invalid_claims()),
-    };
-    check_claims(&jws.header, Claims { map, text }, options)
+    let claims = Claims::parse(text).ok_or_else(invalid_claims)?;
+    check_claims(jws, claims, options)
 }
 
 /// The checks of jose's `validateClaimsSet` on decoded claims, in jose's order.
-pub fn check_claims(header: &Map<String, Value>, claims: Claims, options: &VerifyOptions) -> Result<Claims, JoseError> {
-    let map = &claims.map;
+pub fn check_claims(jws: &CompactJws<'_>, claims: Claims, options: &VerifyOptions) -> Result<Claims, JoseError> {
+    let map = &claims;
     if let Some(typ) = &options.typ {
-        let matches = header.get("typ").and_then(Value::as_str).is_some_and(|t| normalize_typ(t) == normalize_typ(typ));
+        let matches = jws.typ.as_ref().and_then(Value::as_str).is_some_and(|t| normalize_typ(t) == normalize_typ(typ));
         if !matches {
             return Err(JoseError::claim_check("unexpected \"typ\" JWT header value", map, "typ", "check_failed"));
         }
@@ -600,7 +695,7 @@ pub fn check_claims(header: &Map<String, Value>, claims: Claims, options: &Verif
             continue;
         }
         seen.push(claim);
-        if !map.contains_key(claim) {
+        if !map.contains(claim) {
             return Err(JoseError::claim_check(format!("missing required \"{claim}\" claim"), map, claim, "missing"));
         }
     }
@@ -768,6 +863,21 @@ mod tests {
     }
 
     #[test]
+    fn claims_read_like_json_parse() {
+        let claims = Claims::parse(r#"{"iss":"a","\u0069ss":"b","x":[[[{"y":1e400}]]],"sub":"s"}"#.into()).unwrap();
+        assert_eq!(claims.get("iss"), Some(&json!("b")), "escaped names match; the last duplicate wins");
+        assert_eq!(claims.get("sub"), Some(&json!("s")));
+        assert_eq!(claims.get("aud"), None);
+        assert!(claims.contains("x") && !claims.contains("y"));
+        let deep = format!(r#"{{"iss":"a","x":{}{}}}"#, "[".repeat(500), "]".repeat(500));
+        assert!(Claims::parse(deep).is_some(), "members not read are only syntax-checked");
+        for bad in ["[1]", "{} x", r#"{"iss":}"#, r#"{"x":[}"#, ""] {
+            assert!(Claims::parse(bad.into()).is_none(), "{bad}");
+        }
+        assert!(Claims::parse(r#"{"exp":1e400}"#.into()).is_none(), "read members are parsed");
+    }
+
+    #[test]
     fn options_from_json() {
         let options = VerifyOptions::from_json(&json!({ "clockTolerance": "1m", "audience": "a", "maxTokenAge": 30 }));
         assert_eq!(options.clock_tolerance, 60.0);
@@ -778,7 +888,7 @@ mod tests {
 
     #[test]
     fn error_json_has_jose_own_properties() {
-        let claims = Map::new();
+        let claims = Claims::parse("{}".into()).unwrap();
         let error = JoseError::claim_failure("ERR_JWT_EXPIRED", "x", &claims, "exp", "check_failed");
         assert_eq!(
             error.to_json(),

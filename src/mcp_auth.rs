@@ -469,7 +469,7 @@ impl JwtBearer {
     /// `maxTokenAge` limit, and never past the key set's max age.
     fn cacheable_until(&self, claims: &Claims, key_set: &RemoteKeySet) -> f64 {
         let now = now_ms();
-        let number = |name: &str| claims.map.get(name).and_then(Value::as_f64);
+        let number = |name: &str| claims.get(name).and_then(Value::as_f64);
         let mut until = key_set.max_age().map_or(f64::INFINITY, |age| now + age.as_secs_f64() * 1000.0);
         if let Some(exp) = number("exp") {
             until = until.min(exp * 1000.0);
@@ -544,7 +544,7 @@ impl JwtBearer {
         let Some(claims) = claims else {
             return Step::Done(Err(AuthError::type_error("claims missing after the pre-check")));
         };
-        let claims = attempt!(check_claims(&jws.header, claims, &self.options).map_err(|e| token_error(&e)));
+        let claims = attempt!(check_claims(&jws, claims, &self.options).map_err(|e| token_error(&e)));
         let cacheable_until = self.cacheable_until(&claims, &key_set);
         let info = attempt!(auth_info(claims));
         if apply_policy {

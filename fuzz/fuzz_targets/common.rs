@@ -2,7 +2,7 @@
 //! invariants every HTTP answer must satisfy.
 #![allow(dead_code)]
 
-use mcp_auth_rs::bearer::{IssuerRule, Policy};
+use mcp_auth_rs::bearer::{AuthInfo, IssuerRule, Policy};
 use mcp_auth_rs::error::AuthError;
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -45,9 +45,9 @@ pub fn respond_all(error: &AuthError) {
 }
 
 /// Checks verified `AuthInfo` against every policy, answering the failures.
-pub fn check_all(info: &serde_json::Map<String, Value>) {
+pub fn check_all(info: &AuthInfo) {
     for policy in policies() {
-        if let Err(error) = policy.check(info.get("issuer"), info.get("audience"), info.get("scopes")) {
+        if let Err(error) = policy.check(info.issuer(), info.audience(), Some(&info.scopes)) {
             let _ = policy.respond(error);
         }
     }

@@ -86,30 +86,32 @@ impl JwksOptions {
     }
 }
 
-/// One JWK of the set: the members jose filters on, and the key parsed once.
+/// One JWK of the set: the members jose filters on (read once), and the key parsed once.
 #[derive(Debug)]
 struct KeyEntry {
     jwk: Map<String, Value>,
+    filter: KeyFilter,
     key: Result<Arc<VerificationKey>, String>,
 }
 
-impl KeyEntry {
-    fn str_member(&self, name: &str) -> Option<&str> {
-        self.jwk.get(name).and_then(Value::as_str)
-    }
+/// The JWK members jose's `isUsableJWK` looks at: string members (`None` when absent or not a
+/// string), and what the others allow regardless of the token.
+#[derive(Debug)]
+struct KeyFilter {
+    kty: Option<String>,
+    kid: Option<String>,
+    crv: Option<String>,
+    /// `None` = no `alg` member (any algorithm); `Some(None)` = a non-string `alg` (none).
+    alg: Option<Option<String>>,
+    /// `use`, `key_ops` and `ext` allow verifying.
+    verifies: bool,
+}
 
-    /// jose's `isUsableJWK`.
-    fn usable_for(&self, alg: &str, kid: Option<&Value>) -> bool {
-        let Some(key_type) = key_type_of(alg) else { return false };
-        let kty_ok = self.str_member("kty") == Some(key_type.kty());
-        let kid_ok = match kid {
-            None => true,
-            Some(Value::String(kid)) => self.str_member("kid") == Some(kid.as_str()),
-            Some(_) => false,
-        };
-        let alg_ok = self.jwk.get("alg").is_none_or(|a| a.as_str() == Some(alg));
-        let use_ok = self.jwk.get("use").is_none_or(|u| u.as_str() == Some("sig"));
-        let ops_ok = match self.jwk.get("key_ops") {
+impl KeyFilter {
+    fn of(jwk: &Map<String, Value>) -> Self {
+        let string = |name: &str| jwk.get(name).and_then(Value::as_str).map(str::to_string);
+        let use_ok = jwk.get("use").is_none_or(|u| u.as_str() == Some("sig"));
+        let ops_ok = match jwk.get("key_ops") {
             None => true,
             Some(Value::Array(ops)) => {
                 let names: Option<Vec<&str>> = ops.iter().map(Value::as_str).collect();
@@ -117,9 +119,29 @@ impl KeyEntry {
             }
             Some(_) => false,
         };
-        let ext_ok = self.jwk.get("ext").is_none_or(Value::is_boolean);
-        let crv_ok = key_type.curve().is_none_or(|crv| self.str_member("crv") == Some(crv));
-        kty_ok && kid_ok && alg_ok && use_ok && ops_ok && ext_ok && crv_ok
+        let ext_ok = jwk.get("ext").is_none_or(Value::is_boolean);
+        Self {
+            kty: string("kty"),
+            kid: string("kid"),
+            crv: string("crv"),
+            alg: jwk.get("alg").map(|a| a.as_str().map(str::to_string)),
+            verifies: use_ok && ops_ok && ext_ok,
+        }
+    }
+
+    /// jose's `isUsableJWK`.
+    fn usable_for(&self, alg: &str, kid: Option<&Value>) -> bool {
+        let Some(key_type) = key_type_of(alg) else { return false };
+        let kid_ok = match kid {
+            None => true,
+            Some(Value::String(kid)) => self.kid.as_deref() == Some(kid.as_str()),
+            Some(_) => false,
+        };
+        self.verifies
+            && kid_ok
+            && self.kty.as_deref() == Some(key_type.kty())
+            && self.alg.as_ref().is_none_or(|a| a.as_deref() == Some(alg))
+            && key_type.curve().is_none_or(|crv| self.crv.as_deref() == Some(crv))
     }
 }
 
@@ -141,7 +163,7 @@ impl KeySet {
                 Some("oct") => Err("symmetric keys are not accepted from a JWKS".to_string()),
                 _ => VerificationKey::from_jwk(&jwk).map(Arc::new),
             };
-            entries.push(KeyEntry { jwk, key });
+            entries.push(KeyEntry { filter: KeyFilter::of(&jwk), jwk, key });
         }
         Ok(Self { entries })
     }
@@ -193,7 +215,7 @@ impl KeySet {
             }
             Some(_) => {}
         }
-        let mut candidates = self.entries.iter().filter(|e| e.usable_for(alg, kid));
+        let mut candidates = self.entries.iter().filter(|e| e.filter.usable_for(alg, kid));
         let first = candidates.next().ok_or_else(|| {
             JoseError::new("ERR_JWKS_NO_MATCHING_KEY", "no applicable key found in the JSON Web Key Set")
         })?;
