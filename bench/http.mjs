@@ -72,19 +72,32 @@ const peakRssKb = (pid) => {
   }
 };
 
-/** CPU time (user + system, all threads) of a process in µs (Linux, USER_HZ = 100), or null. */
-const cpuUs = (pid) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return null;
-  }
-};
+/** The server child's CPU time (user + system, every thread) in µs, asked over its IPC channel
+ * (getrusage: µs resolution, where /proc counts 10 ms ticks); null if it does not answer. */
+const serverCpuUs = (child) =>
+  new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (message?.cpuUs === undefined) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(message.cpuUs);
+    };
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      resolve(null);
+    }, 2_000);
+    child.on('message', onMessage);
+    child.send('cpu-usage');
+  });
 
-/** autocannon for `seconds`, each request's Authorization from `next()` (undefined = none). */
-const load = (origin, next, seconds) =>
-  autocannon({
+/**
+ * autocannon for `seconds`, each request's Authorization from `next()` (undefined = none). With
+ * `server` (the child), also the server's CPU µs per response over each slice of the window (0.5 s;
+ * a third of a shorter window): bursts of other work on the machine inflate some slices, the
+ * cleanest one shows the cost itself.
+ */
+const load = async (origin, next, seconds, server) => {
+  const instance = autocannon({
     url: origin,
     connections: CONNECTIONS,
     duration: seconds,
@@ -99,6 +112,28 @@ const load = (origin, next, seconds) =>
       },
     ],
   });
+  let responses = 0;
+  instance.on('response', () => responses++);
+  const slices = [];
+  let timer;
+  if (server) {
+    let last = { cpu: await serverCpuUs(server), responses };
+    let sampling = false;
+    timer = setInterval(async () => {
+      if (sampling) return;
+      sampling = true;
+      const now = { cpu: await serverCpuUs(server), responses };
+      sampling = false;
+      if (now.cpu !== null && last.cpu !== null && now.responses > last.responses) slices.push((now.cpu - last.cpu) / (now.responses - last.responses));
+      last = now;
+    }, Math.min(500, (seconds * 1000) / 3));
+  }
+  try {
+    return { result: await instance, slices };
+  } finally {
+    clearInterval(timer);
+  }
+};
 
 /**
  * One measurement: start the server, time its first authenticated request (a valid token; the
@@ -116,9 +151,9 @@ export const runHttp = async ({ lib, context, testCase, warmup, duration, core }
 
     const next = testCase.authorizations();
     await load(origin, next, warmup);
-    const cpuBefore = cpuUs(child.pid);
-    const result = await load(origin, next, duration);
-    const cpuAfter = cpuUs(child.pid);
+    const cpuBefore = await serverCpuUs(child);
+    const { result, slices } = await load(origin, next, duration, child);
+    const cpuAfter = await serverCpuUs(child);
     const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
     const unexpected = result.errors + Object.entries(statusCodes).reduce((sum, [code, count]) => sum + (Number(code) === testCase.status ? 0 : count), 0);
     return {
@@ -135,6 +170,8 @@ export const runHttp = async ({ lib, context, testCase, warmup, duration, core }
       timeouts: result.timeouts,
       unexpected,
       serverCpuUsPerReq: cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / result.requests.total,
+      bestServerCpuUsPerReq: slices.length ? Math.min(...slices) : null,
+      slices,
       peakRssKb: peakRssKb(child.pid),
       firstRequestMs,
     };

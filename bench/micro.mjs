@@ -60,25 +60,34 @@ const call = async (middleware, authorization) => {
 /**
  * Builds a fresh middleware of `lib` and awaits its first call (the metadata/JWKS fetch); warms it
  * up with `warmup` calls of every case (so the first case measured pays no more JIT compilation
- * than the others), then times `iterations` calls per case. `authorizations()` starts a case's
- * sequence of Authorization values (a rotation through the token pools); each case's sequence
- * continues from its warm-up, so no token is seen twice.
+ * than the others), then times each case: at least `iterations` calls, and more (checked every
+ * 100 calls, at most `maxCalls`) until `minCpuMs` of CPU time are spent, so that a cheap case is
+ * not measured over a few milliseconds where one GC pause weighs as much as the calls.
+ * `authorizations()` starts a case's sequence of Authorization values (a rotation through the
+ * token pools); each case's sequence continues from its warm-up.
  */
-export const runMicro = async ({ lib, context, cases, warmup, iterations }) => {
+export const runMicro = async ({ lib, context, cases, warmup, iterations, minCpuMs, maxCalls }) => {
   const middleware = await LIBRARIES[lib](context);
   const firstStatus = await call(middleware, `Bearer ${context.tokens.same}`);
   if (firstStatus !== 200) throw new Error(`${lib}: first request answered ${firstStatus}`);
   const sequences = cases.map((testCase) => testCase.authorizations());
   for (const next of sequences) for (let i = 0; i < warmup; i++) await call(middleware, next());
+  const cpuUs = (since) => {
+    const { user, system } = process.cpuUsage(since);
+    return user + system;
+  };
   const results = [];
   for (const [c, { id, status }] of cases.entries()) {
     const next = sequences[c];
     let unexpected = 0;
+    let calls = 0;
     const start = process.cpuUsage();
-    for (let i = 0; i < iterations; i++) if ((await call(middleware, next())) !== status) unexpected++;
-    const { user, system } = process.cpuUsage(start);
-    const usPerOp = (user + system) / iterations;
-    results.push({ kind: 'micro', lib, case: id, usPerOp, opsPerSec: 1e6 / usPerOp, iterations, unexpected });
+    while (calls < maxCalls && (calls < iterations || calls % 100 !== 0 || cpuUs(start) < minCpuMs * 1000)) {
+      if ((await call(middleware, next())) !== status) unexpected++;
+      calls++;
+    }
+    const usPerOp = cpuUs(start) / calls;
+    results.push({ kind: 'micro', lib, case: id, usPerOp, opsPerSec: 1e6 / usPerOp, iterations: calls, unexpected });
   }
   return results;
 };

@@ -19,3 +19,9 @@ app.use((err, req, res, _next) => res.status(err.status ?? 500).set(err.headers 
 
 const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 process.on('disconnect', () => process.exit(0));
+// The parent asks for this process's CPU time (getrusage: µs, every thread) over the IPC channel.
+process.on('message', (message) => {
+  if (message !== 'cpu-usage') return;
+  const { user, system } = process.cpuUsage();
+  process.send({ cpuUs: user + system });
+});
