@@ -1,7 +1,8 @@
 // HTTP benchmark: one server child (server.mjs) per library and case, optionally pinned to one core
 // with taskset; autocannon drives it from this process.
 
-import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -23,12 +24,51 @@ const exited = (child, ms) =>
     });
   });
 
-const stopServer = async (child) => {
+export const stopServer = async (child) => {
   if (child.exitCode === null && child.signalCode === null) {
     process.kill(child.pid, 'SIGTERM');
     if (!(await exited(child, STOP_TIMEOUT_MS))) process.kill(child.pid, 'SIGKILL');
   }
   live.delete(child);
+};
+
+/** Where things run: with taskset and ≥ 2 cores, server children on the last core
+ * (`serverCore`) and this process — the load generator — on the others (`clientCores`). */
+export const corePlan = () => {
+  const cores = os.cpus().length;
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+  } catch {
+    return {};
+  }
+  return cores < 2 ? {} : { serverCore: cores - 1, clientCores: cores === 2 ? '0' : `0-${cores - 2}` };
+};
+
+/** Pins this process (every thread) to `cores`. */
+export const pinThisProcess = (cores) => execFileSync('taskset', ['-a', '-p', '-c', cores, String(process.pid)], { stdio: 'ignore' });
+
+/** Runs `main` under a hard deadline; server children are killed on every exit path. */
+export const runBounded = (main, deadlineSeconds) => {
+  const deadline = setTimeout(() => {
+    console.error(`benchmark exceeded ${deadlineSeconds} s; stopping`);
+    killServers();
+    process.exit(1);
+  }, deadlineSeconds * 1000);
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      killServers();
+      process.exit(128 + os.constants.signals[signal]);
+    });
+  }
+  main()
+    .catch((error) => {
+      console.error(error);
+      process.exitCode = 1;
+    })
+    .finally(() => {
+      killServers();
+      clearTimeout(deadline);
+    });
 };
 
 /** Kills every server child still running (for exits on error or signal). */
@@ -39,7 +79,7 @@ export const killServers = () => {
   live.clear();
 };
 
-const startServer = async (lib, { issuer, resource, jwksUri }, core) => {
+export const startServer = async (lib, { issuer, resource, jwksUri }, core) => {
   const args = [SERVER, '--lib', lib, '--issuer', issuer, '--resource', resource, '--jwks-uri', jwksUri];
   const [command, argv] = core === undefined ? [process.execPath, args] : ['taskset', ['-c', String(core), process.execPath, ...args]];
   const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -74,7 +114,7 @@ const peakRssKb = (pid) => {
 
 /** The server child's CPU time (user + system, every thread) in µs, asked over its IPC channel
  * (getrusage: µs resolution, where /proc counts 10 ms ticks); null if it does not answer. */
-const serverCpuUs = (child) =>
+export const serverCpuUs = (child) =>
   new Promise((resolve) => {
     const onMessage = (message) => {
       if (message?.cpuUs === undefined) return;
@@ -96,7 +136,7 @@ const serverCpuUs = (child) =>
  * a third of a shorter window): bursts of other work on the machine inflate some slices, the
  * cleanest one shows the cost itself.
  */
-const load = async (origin, next, seconds, server) => {
+export const load = async (origin, next, seconds, server) => {
   const instance = autocannon({
     url: origin,
     connections: CONNECTIONS,

@@ -1,13 +1,13 @@
 // The benchmark: `npm run bench [-- --quick] [-- --runs N]`. See bench/README.md.
 
 import os from 'node:os';
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { signTokens, startAuthServer } from './auth-server.mjs';
 import { runMicro } from './micro.mjs';
-import { killServers, runHttp } from './http.mjs';
+import { corePlan, pinThisProcess, runBounded, runHttp } from './http.mjs';
+import { CASES, POOL_SIZE, RESOURCE } from './cases.mjs';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } } });
 const settings = args.quick
@@ -20,29 +20,6 @@ if (args.runs !== undefined) {
   if (!Number.isInteger(settings.runs) || settings.runs < 1 || settings.runs > 20) throw new Error('--runs takes an integer from 1 to 20');
 }
 
-// Larger than mcp-auth-rs's verified-token cache (10,000 entries, oldest out first) and fast-jwt's
-// (1,000, LRU): rotating through a pool never hits a cache (a token comes back only after 12,000
-// others, long gone from both caches).
-const POOL_SIZE = 12_000;
-const RESOURCE = 'https://bench.example/mcp';
-
-const rotate = (list) => {
-  let i = 0;
-  return () => `Bearer ${list[i++ % list.length]}`;
-};
-/** `authorization(tokens)` makes a fresh sequence: each call returns the next request's
- * Authorization value (undefined = no header). `status` is the expected answer. */
-const CASES = [
-  { id: 'no-auth', label: 'no auth (baseline)', status: 200, authorization: () => () => undefined },
-  // The baseline's requests carry no token; this one sends the "same token" request and ignores
-  // it: the difference is Node's cost of the bigger request, before any library runs.
-  { id: 'no-auth-token', label: 'no auth, token sent', status: 200, authorization: (t) => () => `Bearer ${t.same}` },
-  { id: 'same-token', label: 'same token', status: 200, authorization: (t) => () => `Bearer ${t.same}` },
-  { id: 'rs256-new', label: 'RS256, new token', status: 200, authorization: (t) => rotate(t.rs256) },
-  { id: 'es256-new', label: 'ES256, new token', status: 200, authorization: (t) => rotate(t.es256) },
-  { id: 'bad-signature', label: 'bad signature', status: 401, authorization: (t) => rotate([t.badRs256, t.badEs256]) },
-  { id: 'no-header', label: 'no Authorization', status: 401, authorization: () => () => undefined },
-];
 const LIBS = ['none', 'mcp-auth-rs', 'mcp-auth-rs (no cache)', 'mcp-auth', 'express-oauth2-jwt-bearer', 'fast-jwt', 'fast-jwt (no cache)'];
 const REFERENCE = 'mcp-auth';
 const BASELINE = { lib: 'none', case: 'no-auth' };
@@ -52,15 +29,6 @@ const caseIdsOf = (lib) =>
     : lib.endsWith('(no cache)')
       ? ['same-token']
       : CASES.map((c) => c.id).filter((id) => !id.startsWith('no-auth'));
-
-const hasTaskset = () => {
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const machine = () => {
   const cpus = os.cpus();
@@ -176,10 +144,7 @@ const main = async () => {
 
   // Pinning (HTTP phase): the server child on the last core, this process (load generator and
   // authorization server) on the others.
-  if (hasTaskset() && info.machine.cores >= 2) {
-    info.serverCore = info.machine.cores - 1;
-    info.clientCores = info.machine.cores === 2 ? '0' : `0-${info.machine.cores - 2}`;
-  }
+  Object.assign(info, corePlan());
   record(info);
   if (info.machine.loadAverage1m > 0.5) console.error(`warning: load average ${fmt(info.machine.loadAverage1m, 2)}: other work on this machine skews the figures`);
 
@@ -219,7 +184,7 @@ const main = async () => {
     }
     console.error(`micro benchmark: ${fmt((performance.now() - t) / 1000)} s`);
 
-    if (info.serverCore !== undefined) execFileSync('taskset', ['-a', '-p', '-c', info.clientCores, String(process.pid)], { stdio: 'ignore' });
+    if (info.serverCore !== undefined) pinThisProcess(info.clientCores);
     t = performance.now();
     for (let run = 1; run <= settings.runs; run++) {
       for (const lib of LIBS) {
@@ -237,29 +202,9 @@ const main = async () => {
     console.log(report(summaries, info));
     console.log(`\nResults: ${resultsFile}`);
   } finally {
-    killServers();
     await authServer.close();
   }
 };
 
 // Bounds: a hard deadline for the whole run, and server children killed on any exit path.
-const deadlineSeconds = 120 + settings.runs * (args.quick ? 60 : 150);
-const deadline = setTimeout(() => {
-  console.error(`benchmark exceeded ${deadlineSeconds} s; stopping`);
-  killServers();
-  process.exit(1);
-}, deadlineSeconds * 1000);
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    killServers();
-    process.exit(128 + os.constants.signals[signal]);
-  });
-}
-
-main()
-  .catch((error) => {
-    console.error(error);
-    killServers();
-    process.exitCode = 1;
-  })
-  .finally(() => clearTimeout(deadline));
+runBounded(main, 120 + settings.runs * (args.quick ? 60 : 150));

@@ -1,0 +1,89 @@
+// Paired HTTP measurement: `npm run bench:paired [-- --case same-token] [-- --libs a,b] [-- --rounds N]`.
+// Every library's server runs at once (pinned to the last core when taskset exists); the load
+// moves from one to the next in short windows, round after round, so slow phases of the machine
+// hit every library alike. Per server: its CPU µs per request in each window; the table gives the
+// lowest, the first quartile and the median, and each as % of the no-auth baseline's (the same
+// statistic of `none` serving requests without a token, and of `none` serving this case's requests).
+// See bench/README.md.
+
+import { parseArgs } from 'node:util';
+import { signTokens, startAuthServer } from './auth-server.mjs';
+import { CASES, POOL_SIZE, RESOURCE } from './cases.mjs';
+import { corePlan, load, pinThisProcess, runBounded, serverCpuUs, startServer, stopServer } from './http.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    case: { type: 'string', default: 'same-token' },
+    libs: { type: 'string', default: 'mcp-auth-rs,mcp-auth,fast-jwt' },
+    rounds: { type: 'string', default: '12' },
+    window: { type: 'string', default: '1' },
+  },
+});
+const testCase = CASES.find((c) => c.id === args.case);
+if (!testCase || testCase.id.startsWith('no-auth')) throw new Error(`--case takes one of ${CASES.map((c) => c.id).filter((id) => !id.startsWith('no-auth')).join(', ')}`);
+const rounds = Number(args.rounds);
+const windowSeconds = Number(args.window);
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw new Error('--rounds takes an integer from 1 to 50');
+if (!(windowSeconds >= 0.5 && windowSeconds <= 5)) throw new Error('--window takes seconds from 0.5 to 5');
+
+const { serverCore, clientCores } = corePlan();
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const fmt = (n, digits = 0) => n.toFixed(digits);
+
+const main = async () => {
+  const authServer = await startAuthServer();
+  try {
+    const tokens = signTokens(authServer, RESOURCE, POOL_SIZE);
+    const context = { issuer: authServer.issuer, jwksUri: authServer.jwksUri, resource: RESOURCE, tokens };
+    const requestsOf = (id) => CASES.find((c) => c.id === id).authorization(tokens);
+    // Two baselines: no token at all, and this case's requests with the token ignored.
+    const rows = [
+      { name: 'none (no token)', lib: 'none', next: requestsOf('no-auth') },
+      { name: 'none (same requests)', lib: 'none', next: requestsOf(testCase.id) },
+      ...args.libs.split(',').map((lib) => ({ name: lib, lib, next: requestsOf(testCase.id) })),
+    ];
+    for (const row of rows) {
+      Object.assign(row, await startServer(row.lib, context, serverCore), { samples: [] });
+      const first = await fetch(`${row.origin}/mcp`, { headers: { authorization: `Bearer ${tokens.same}` }, signal: AbortSignal.timeout(10_000) });
+      await first.arrayBuffer();
+      if (first.status !== 200) throw new Error(`${row.name}: first request answered ${first.status}`);
+    }
+    if (serverCore !== undefined) pinThisProcess(clientCores);
+    for (const row of rows) await load(row.origin, row.next, 1);
+    for (let round = 0; round < rounds; round++) {
+      for (const row of rows) {
+        const before = await serverCpuUs(row.child);
+        const { result } = await load(row.origin, row.next, windowSeconds);
+        const after = await serverCpuUs(row.child);
+        const unexpected = result.errors + result.timeouts + (testCase.status === 200 || row.lib === 'none' ? result.non2xx : result.requests.total - result.non2xx);
+        if (unexpected) throw new Error(`${row.name}: ${unexpected} unexpected answers`);
+        if (before !== null && after !== null && result.requests.total) row.samples.push((after - before) / result.requests.total);
+      }
+    }
+    const stats = rows.map((row) => {
+      const sorted = [...row.samples].sort((a, b) => a - b);
+      return { ...row, min: sorted[0], p25: quantile(sorted, 0.25), median: quantile(sorted, 0.5) };
+    });
+    const [noToken, sameRequests] = stats;
+    console.log(`${testCase.label}: ${rounds} rounds of ${windowSeconds} s per server, 10 connections; server CPU µs per request (lower is better)`);
+    console.log(`and the share of the baseline's throughput a saturated core reaches (baseline µs / this µs)\n`);
+    const header = ['server', 'min', 'p25', 'median', '% no token (min/p25/median)', '% same requests (min/p25/median)'];
+    const lines = stats.map((s) => [
+      s.name,
+      fmt(s.min),
+      fmt(s.p25),
+      fmt(s.median),
+      ['min', 'p25', 'median'].map((k) => `${fmt((100 * noToken[k]) / s[k], 1)}%`).join(' / '),
+      ['min', 'p25', 'median'].map((k) => `${fmt((100 * sameRequests[k]) / s[k], 1)}%`).join(' / '),
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+    for (const line of [header, widths.map((w) => '-'.repeat(w)), ...lines]) console.log(line.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  '));
+    for (const row of rows) await stopServer(row.child);
+  } finally {
+    await authServer.close();
+  }
+};
+
+// Bounds: a hard deadline, and server children killed on any exit path.
+runBounded(main, 60 + 1.5 * rounds * (windowSeconds + 0.5) * (args.libs.split(',').length + 2));
