@@ -30,9 +30,13 @@ const authenticate = (request, authInfo, next) => {
   next();
 };
 
+/** `req.headers.authorization` read as the reference reads it: falsy = no header; a truthy
+ * non-string fails as the reference's `split` call on it does (a TypeError, rethrown). */
 const authorizationHeader = (request) => {
-  const header = request.headers?.authorization;
-  return typeof header === 'string' ? header : undefined;
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  if (typeof header !== 'string') throw new TypeError('authHeader.split is not a function or its return value is not iterable');
+  return header;
 };
 
 // The body is precomputed JSON; `res.json` is used only when the app customizes JSON output.
@@ -89,7 +93,7 @@ export const policyJson = ({ issuer, audience, requiredScopes, resource, showErr
 export const jwtBearerMiddleware = (handle) =>
   async function bearerAuthHandler(request, response, next) {
     const header = authorizationHeader(request);
-    const outcome = handle.authenticate(header) ?? (await handle.authenticateAsync(header));
+    const outcome = binding.jwtBearerAuthenticate(handle, header) ?? (await binding.jwtBearerAuthenticateAsync(handle, header));
     applyOutcome(outcome, header, request, response, next);
   };
 
@@ -171,4 +175,5 @@ export const createVerifyJwt = (getKey, options) => {
 
 /** The `'jwt'` verify function as a plain JS function (used when a runtime override of
  * `issuer`/`verifyAccessToken` sends a `'jwt'` middleware through `handleBearerAuth`). */
-export const jwtVerifyFunction = (handle) => async (token) => authInfoFrom(await callAsync(() => handle.verifyToken(token)), token);
+export const jwtVerifyFunction = (handle) => async (token) =>
+  authInfoFrom(await callAsync(() => binding.jwtBearerVerifyToken(handle, token)), token);

@@ -90,7 +90,8 @@ export class MCPAuth {
     const core = this.#core;
     const { jwtVerify, remoteJwkSet, ...rest } = config;
     const { resource } = rest;
-    const verifier = callSync(() => core.verifierFor(resource ? String(resource) : undefined, typeof resource === 'string'));    const issuer = (tokenIssuer) =>
+    const verifier = callSync(() => core.verifierFor(resource ? String(resource) : undefined, typeof resource === 'string'));
+    const issuer = (tokenIssuer) =>
       callSync(() => core.checkIssuer(verifier, tokenIssuer === undefined ? undefined : jsonArg(tokenIssuer)));
     if (typeof modeOrVerify === 'function') return handleBearerAuth({ verifyAccessToken: modeOrVerify, issuer, ...rest });
     if (modeOrVerify !== 'jwt') return handleBearerAuth({ verifyAccessToken: undefined, issuer, ...rest });
