@@ -1757,3 +1757,63 @@ describe('handleBearerAuth used directly (§3.6)', () => {
     forBoth(results[0], (r) => assert.equal(r.status, 401));
   });
 });
+
+describe('next() runs inside the try block (§3.6 step 8), in the jwt mode too', () => {
+  const thrown = {
+    'MCPAuthBearerAuthError missing_required_scopes': (lib) => new lib.MCPAuthBearerAuthError('missing_required_scopes', { missingScopes: ['x'] }),
+    'MCPAuthTokenVerificationError invalid_token': (lib) => new lib.MCPAuthTokenVerificationError('invalid_token'),
+    'MCPAuthConfigError': (lib) => new lib.MCPAuthConfigError('invalid_server_config', 'bad config'),
+    'a plain Error': () => new Error('boom'),
+  };
+  const recorder = () => {
+    const writes = [];
+    const headers = {};
+    const res = {
+      set(key, value) {
+        writes.push(['set', key, value]);
+        headers[String(key).toLowerCase()] = value;
+        return this;
+      },
+      get: (key) => headers[String(key).toLowerCase()],
+      status(code) {
+        writes.push(['status', code]);
+        return this;
+      },
+      json(body) {
+        writes.push(['json', body]);
+        return this;
+      },
+      send(body) {
+        writes.push(['send', typeof body === 'string' ? JSON.parse(body) : body]);
+        return this;
+      },
+    };
+    return { res, writes };
+  };
+  for (const [name, make] of Object.entries(thrown)) {
+    for (const showErrorDetails of [false, true]) {
+      test(`bearerAuth('jwt'), next() throws ${name}${showErrorDetails ? ', showErrorDetails' : ''} → as the reference`, T, async () => {
+        const tokens = await mint();
+        const outcomes = {};
+        for (const [side, lib] of [['ref', ref], ['rs', rs]]) {
+          const mw = newAuth(lib, { as: servers[side] }).bearerAuth('jwt', { resource: R, showErrorDetails });
+          const { res, writes } = recorder();
+          let settled = 'resolved';
+          try {
+            await mw({ headers: { authorization: `Bearer ${tokens[side]}` } }, res, () => {
+              throw make(lib);
+            });
+          } catch (error) {
+            settled = `rejected: ${error.message}`;
+          }
+          // Status, header and body as the client sees them (json vs send is an implementation detail).
+          const status = writes.find(([kind]) => kind === 'status')?.[1];
+          const challenge = res.get('WWW-Authenticate');
+          const body = writes.find(([kind]) => kind === 'json' || kind === 'send')?.[1];
+          outcomes[side] = { settled, status, challenge, body };
+        }
+        assert.deepEqual(outcomes.rs, outcomes.ref);
+      });
+    }
+  }
+});

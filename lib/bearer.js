@@ -58,6 +58,19 @@ const writeEncodedAnswer = (encoded, request, response) => {
   writeAnswer(Number(encoded.slice(1, 4)), encoded.slice(4, end), encoded.slice(end + 1), request, response);
 };
 
+/**
+ * Answers an error thrown during a request as the reference's catch block does: an MCP-Auth error
+ * gets the answer `respond(kind, code, message, toJson)` encodes (computed in Rust, which also
+ * raises the TypeError of an invalid `resource` first); anything else is rethrown for Express.
+ */
+const answerThrown = (error, respond, showErrorDetails, request, response) => {
+  const kind = answeredKind(error);
+  const toJson = kind === 'BearerAuth' || kind === 'TokenVerification' ? jsonArg(error.toJson(showErrorDetails)) : 'null';
+  const answer = callSync(() => respond(kind ?? '', String(error?.code ?? ''), String(error?.message ?? ''), toJson));
+  if (!kind) throw error;
+  writeEncodedAnswer(answer, request, response);
+};
+
 /** Applies an encoded addon decision: `req.auth` + `next()`, an error answer, or a rejection.
  * A success means the header was `<scheme> <token>`. */
 const applyOutcome = (encoded, header, request, response, next) => {
@@ -90,12 +103,22 @@ export const policyJson = ({ issuer, audience, requiredScopes, resource, showErr
   });
 
 /** `bearerAuth('jwt')`: one synchronous call into Rust per request; a Promise only to fetch. */
-export const jwtBearerMiddleware = (handle) =>
-  async function bearerAuthHandler(request, response, next) {
+export const jwtBearerMiddleware = (handle, { showErrorDetails }) => {
+  const respond = (...answer) => binding.jwtBearerRespond(handle, ...answer);
+  return async function bearerAuthHandler(request, response, next) {
     const header = authorizationHeader(request);
     const outcome = binding.jwtBearerAuthenticate(handle, header) ?? (await binding.jwtBearerAuthenticateAsync(handle, header));
-    applyOutcome(outcome, header, request, response, next);
+    // `next()` runs inside the reference's try block: what it throws is answered the same way.
+    const nextInTry = () => {
+      try {
+        next();
+      } catch (error) {
+        answerThrown(error, respond, showErrorDetails, request, response);
+      }
+    };
+    applyOutcome(outcome, header, request, response, nextInTry);
   };
+};
 
 export const handleBearerAuth = ({ verifyAccessToken, issuer, requiredScopes, audience, resource, showErrorDetails }) => {
   if (typeof verifyAccessToken !== 'function') {
@@ -118,13 +141,7 @@ export const handleBearerAuth = ({ verifyAccessToken, issuer, requiredScopes, au
       callSync(() => policy.check(jsonArg({ issuer: tokenIssuer, audience: tokenAudience, scopes })));
       authenticate(request, authInfo, next);
     } catch (error) {
-      // The answer for MCP-Auth errors comes from Rust (which also raises the TypeError of an
-      // invalid `resource` first); anything else is rethrown for Express's error handling.
-      const kind = answeredKind(error);
-      const toJson = kind === 'BearerAuth' || kind === 'TokenVerification' ? jsonArg(error.toJson(showErrorDetails)) : 'null';
-      const answer = callSync(() => policy.respond(kind ?? '', String(error?.code ?? ''), String(error?.message ?? ''), toJson));
-      if (!kind) throw error;
-      writeEncodedAnswer(answer, request, response);
+      answerThrown(error, (...answer) => policy.respond(...answer), showErrorDetails, request, response);
     }
   };
 };

@@ -102,6 +102,6 @@ export class MCPAuth {
     if ('issuer' in rest || 'verifyAccessToken' in rest) {
       return handleBearerAuth({ verifyAccessToken: jwtVerifyFunction(handle), issuer, ...rest });
     }
-    return jwtBearerMiddleware(handle);
+    return jwtBearerMiddleware(handle, rest);
   }
 }

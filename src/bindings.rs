@@ -340,6 +340,18 @@ pub fn jwt_bearer_authenticate_async<'env>(
     env.spawn_future(async move { Ok(encode_outcome(bearer.authenticate(header.as_deref()).await)) })
 }
 
+/// The answer for an MCP-Auth error thrown by `next()` (the reference calls it inside its try).
+#[napi(catch_unwind)]
+pub fn jwt_bearer_respond(
+    bearer: &JwtBearerRef,
+    kind: String,
+    code: String,
+    message: String,
+    to_json: String,
+) -> Result<String> {
+    respond_to_js_error(bearer.policy(), &kind, &code, &message, &to_json)
+}
+
 /// Only the verification (no issuer/audience/scope policy): resolves to AuthInfo JSON.
 #[napi]
 pub fn jwt_bearer_verify_token<'env>(
@@ -377,24 +389,28 @@ impl BearerPolicy {
         js(self.policy.check(info.get("issuer"), info.get("audience"), info.get("scopes")))
     }
 
-    /// The answer for an MCP-Auth error raised in JS: `kind` is its class, `to_json` its
-    /// `toJson(...)` output. Throws the TypeError of an invalid `resource`.
+    /// The answer for an MCP-Auth error raised in JS (see [`respond_to_js_error`]).
     #[napi(catch_unwind)]
     pub fn respond(&self, kind: String, code: String, message: String, to_json: String) -> Result<String> {
-        if let Some(Err(type_error)) = &self.policy.resource_metadata {
-            return Err(to_js(type_error.clone()));
-        }
-        let resource_metadata =
-            self.policy.resource_metadata.as_ref().and_then(|r| r.as_ref().ok()).map(String::as_str);
-        let response = match kind.as_str() {
-            "BearerAuth" | "TokenVerification" => {
-                let body = bearer::js_error_body(parse_json_arg(&to_json)?);
-                bearer::challenge_response(&code, &message, resource_metadata, body)
-            }
-            _ => bearer::server_error_response(&code, &message, self.policy.show_error_details),
-        };
-        Ok(encode_response(&response))
+        respond_to_js_error(&self.policy, &kind, &code, &message, &to_json)
     }
+}
+
+/// The answer for an MCP-Auth error raised in JS: `kind` is its class, `to_json` its
+/// `toJson(...)` output. Throws the TypeError of an invalid `resource`.
+fn respond_to_js_error(policy: &Policy, kind: &str, code: &str, message: &str, to_json: &str) -> Result<String> {
+    if let Some(Err(type_error)) = &policy.resource_metadata {
+        return Err(to_js(type_error.clone()));
+    }
+    let resource_metadata = policy.resource_metadata.as_ref().and_then(|r| r.as_ref().ok()).map(String::as_str);
+    let response = match kind {
+        "BearerAuth" | "TokenVerification" => {
+            let body = bearer::js_error_body(parse_json_arg(to_json)?);
+            bearer::challenge_response(code, message, resource_metadata, body)
+        }
+        _ => bearer::server_error_response(code, message, policy.show_error_details),
+    };
+    Ok(encode_response(&response))
 }
 
 /// `createVerifyJwt` with a JS key: the token is parsed here, the key resolved in JS.

@@ -421,6 +421,11 @@ impl JwtBearer {
         Self { auth, verifier, policy, options, jwks_options, verified }
     }
 
+    /// The issuer/audience/scope policy and how failures are answered.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
     /// Answers without waiting when everything needed is cached; `None` means call
     /// [`Self::authenticate`] instead.
     pub fn try_authenticate_now(&self, header: Option<&str>) -> Option<Outcome> {
