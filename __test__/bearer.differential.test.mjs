@@ -1765,31 +1765,6 @@ describe('next() runs inside the try block (§3.6 step 8), in the jwt mode too',
     'MCPAuthConfigError': (lib) => new lib.MCPAuthConfigError('invalid_server_config', 'bad config'),
     'a plain Error': () => new Error('boom'),
   };
-  const recorder = () => {
-    const writes = [];
-    const headers = {};
-    const res = {
-      set(key, value) {
-        writes.push(['set', key, value]);
-        headers[String(key).toLowerCase()] = value;
-        return this;
-      },
-      get: (key) => headers[String(key).toLowerCase()],
-      status(code) {
-        writes.push(['status', code]);
-        return this;
-      },
-      json(body) {
-        writes.push(['json', body]);
-        return this;
-      },
-      send(body) {
-        writes.push(['send', typeof body === 'string' ? JSON.parse(body) : body]);
-        return this;
-      },
-    };
-    return { res, writes };
-  };
   for (const [name, make] of Object.entries(thrown)) {
     for (const showErrorDetails of [false, true]) {
       test(`bearerAuth('jwt'), next() throws ${name}${showErrorDetails ? ', showErrorDetails' : ''} → as the reference`, T, async () => {
@@ -1797,20 +1772,21 @@ describe('next() runs inside the try block (§3.6 step 8), in the jwt mode too',
         const outcomes = {};
         for (const [side, lib] of [['ref', ref], ['rs', rs]]) {
           const mw = newAuth(lib, { as: servers[side] }).bearerAuth('jwt', { resource: R, showErrorDetails });
-          const { res, writes } = recorder();
-          let settled = 'resolved';
-          try {
-            await mw({ headers: { authorization: `Bearer ${tokens[side]}` } }, res, () => {
+          const r = await callDirect(mw, {
+            headers: { authorization: `Bearer ${tokens[side]}` },
+            onNext: () => {
               throw make(lib);
-            });
-          } catch (error) {
-            settled = `rejected: ${error.message}`;
-          }
+            },
+          });
           // Status, header and body as the client sees them (json vs send is an implementation detail).
-          const status = writes.find(([kind]) => kind === 'status')?.[1];
-          const challenge = res.get('WWW-Authenticate');
-          const body = writes.find(([kind]) => kind === 'json' || kind === 'send')?.[1];
-          outcomes[side] = { settled, status, challenge, body };
+          const write = (kind) => r.writes.find(([k]) => kind.includes(k));
+          const body = write(['json', 'send'])?.[1];
+          outcomes[side] = {
+            settled: r.settled === 'rejected' ? `rejected: ${r.error.message}` : r.settled,
+            status: write(['status'])?.[1],
+            challenge: r.writes.find(([k, key]) => k === 'set' && String(key).toLowerCase() === 'www-authenticate')?.[2],
+            body: typeof body === 'string' ? JSON.parse(body) : body,
+          };
         }
         assert.deepEqual(outcomes.rs, outcomes.ref);
       });

@@ -392,7 +392,7 @@ export const createPair = async (setup, { servers = {} } = {}) => {
  * Calls a middleware directly with a fake req/res (no Express). Returns what it did:
  * { settled: 'resolved'|'rejected'|'returned', error, nextCalled, nextArgs, writes, reqAuth, warnings }.
  */
-export const callDirect = async (middleware, { headers = {}, auth } = {}) => {
+export const callDirect = async (middleware, { headers = {}, auth, onNext } = {}) => {
   const writes = [];
   const req = { headers: { ...headers }, ...(auth !== undefined ? { auth } : {}) };
   const resHeaders = {};
@@ -435,6 +435,7 @@ export const callDirect = async (middleware, { headers = {}, auth } = {}) => {
   const result = await withWarnings(async () => {
     const returned = middleware(req, res, (...args) => {
       nextArgs = args;
+      onNext?.(...args);
     });
     if (returned && typeof returned.then === 'function') {
       await within(returned, REQUEST_LIMIT_MS, 'middleware promise');
