@@ -330,7 +330,7 @@ pub fn jwt_bearer_authenticate(bearer: &JwtBearerRef, header: Option<String>) ->
     bearer.try_authenticate_now(header.as_deref()).map(encode_outcome)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn jwt_bearer_authenticate_async<'env>(
     env: &'env Env,
     bearer: &JwtBearerRef,
@@ -353,7 +353,7 @@ pub fn jwt_bearer_respond(
 }
 
 /// Only the verification (no issuer/audience/scope policy): resolves to AuthInfo JSON.
-#[napi]
+#[napi(catch_unwind)]
 pub fn jwt_bearer_verify_token<'env>(
     env: &'env Env,
     bearer: &JwtBearerRef,
