@@ -20,15 +20,19 @@ if (args.runs !== undefined) {
   if (!Number.isInteger(settings.runs) || settings.runs < 1 || settings.runs > 20) throw new Error('--runs takes an integer from 1 to 20');
 }
 
-const LIBS = ['none', 'mcp-auth-rs', 'mcp-auth-rs (no cache)', 'mcp-auth', 'express-oauth2-jwt-bearer', 'fast-jwt', 'fast-jwt (no cache)'];
+const LIBS = ['none', 'mcp-auth-rs', 'mcp-auth-rs (no cache)', 'mcp-auth', 'express-oauth2-jwt-bearer', 'fast-jwt', 'fast-jwt (no cache)', 'node:crypto (lean)'];
 const REFERENCE = 'mcp-auth';
 const BASELINE = { lib: 'none', case: 'no-auth' };
-const caseIdsOf = (lib) =>
+// `kind` is 'micro' or 'http'. The lean node:crypto verifier (the issue's bar) runs over HTTP only
+// for new RS256 tokens, the case the issue quotes it for: the whole run stays within 6 minutes.
+const caseIdsOf = (lib, kind) =>
   lib === 'none'
     ? ['no-auth', 'no-auth-token']
     : lib.endsWith('(no cache)')
       ? ['same-token']
-      : CASES.map((c) => c.id).filter((id) => !id.startsWith('no-auth'));
+      : lib === 'node:crypto (lean)' && kind === 'http'
+        ? ['rs256-new']
+        : CASES.map((c) => c.id).filter((id) => !id.startsWith('no-auth'));
 
 const machine = () => {
   const cpus = os.cpus();
@@ -154,8 +158,8 @@ const main = async () => {
     const tokens = signTokens(authServer, RESOURCE, POOL_SIZE);
     console.error(`signed ${2 * POOL_SIZE + 3} tokens in ${fmt((performance.now() - t) / 1000)} s`);
     const context = { issuer: authServer.issuer, jwksUri: authServer.jwksUri, resource: RESOURCE, tokens };
-    const casesOf = (lib) =>
-      caseIdsOf(lib).map((id) => {
+    const casesOf = (lib, kind) =>
+      caseIdsOf(lib, kind).map((id) => {
         const { authorization, ...testCase } = CASES.find((c) => c.id === id);
         return { ...testCase, authorizations: () => authorization(tokens) };
       });
@@ -173,7 +177,7 @@ const main = async () => {
         const results = await runMicro({
           lib,
           context,
-          cases: casesOf(lib),
+          cases: casesOf(lib, 'micro'),
           warmup: settings.microWarmup,
           iterations: settings.microIterations,
           minCpuMs: settings.microMinCpuMs,
@@ -188,7 +192,7 @@ const main = async () => {
     t = performance.now();
     for (let run = 1; run <= settings.runs; run++) {
       for (const lib of LIBS) {
-        for (const testCase of casesOf(lib)) {
+        for (const testCase of casesOf(lib, 'http')) {
           const r = await runHttp({ lib, context, testCase, warmup: settings.httpWarmup, duration: settings.httpDuration, core: info.serverCore });
           keep({ ...r, run });
           console.error(`run ${run} http ${lib} / ${testCase.id}: ${fmt(r.reqPerSec, 0)} req/s${r.unexpected ? `, ${r.unexpected} UNEXPECTED` : ''}`);

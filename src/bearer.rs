@@ -65,16 +65,15 @@ pub enum IssuerRule {
 
 impl IssuerRule {
     pub fn check(&self, issuer: Option<&Value>) -> AuthResult<()> {
-        let (accepted, expected) = match self {
+        let text = issuer.and_then(Value::as_str);
+        // The expected text is built only for the error: this check runs on every request.
+        let expected = match self {
             Self::External => return Ok(()),
-            Self::Trusted(list) => {
-                (issuer.and_then(Value::as_str).is_some_and(|i| list.iter().any(|t| t == i)), list.join(", "))
-            }
-            Self::Exact(expected) => (issuer.and_then(Value::as_str) == Some(expected.as_str()), expected.clone()),
+            Self::Trusted(list) if text.is_some_and(|i| list.iter().any(|t| t == i)) => return Ok(()),
+            Self::Exact(expected) if text == Some(expected.as_str()) => return Ok(()),
+            Self::Trusted(list) => list.join(", "),
+            Self::Exact(expected) => expected.clone(),
         };
-        if accepted {
-            return Ok(());
-        }
         let mut cause = Map::new();
         cause.insert("expected".into(), json!(expected));
         if let Some(actual) = issuer {
