@@ -39,23 +39,17 @@ const authorizationHeader = (request) => {
   return header;
 };
 
-// The body is precomputed JSON; `res.json` is used only when the app customizes JSON output.
-const writeAnswer = (status, body, challenge, request, response) => {
+// The body goes through `res.json` as the reference's does: the app's JSON settings and any
+// wrapper of `res.json` (response envelopes, logging) apply to it.
+const writeAnswer = (status, body, challenge, response) => {
   if (challenge) response.set('WWW-Authenticate', challenge);
-  response.status(status);
-  const app = request.app;
-  if (app && (app.get('json spaces') !== undefined || app.get('json replacer') !== undefined || app.get('json escape'))) {
-    response.json(JSON.parse(body));
-    return;
-  }
-  if (!response.get('Content-Type')) response.set('Content-Type', 'application/json');
-  response.send(body);
+  response.status(status).json(JSON.parse(body));
 };
 
 /** Writes an encoded answer (`R<status><body>\0<challenge>`, see the addon's `encode_outcome`). */
-const writeEncodedAnswer = (encoded, request, response) => {
+const writeEncodedAnswer = (encoded, response) => {
   const end = encoded.indexOf('\0', 4);
-  writeAnswer(Number(encoded.slice(1, 4)), encoded.slice(4, end), encoded.slice(end + 1), request, response);
+  writeAnswer(Number(encoded.slice(1, 4)), encoded.slice(4, end), encoded.slice(end + 1), response);
 };
 
 /**
@@ -63,12 +57,12 @@ const writeEncodedAnswer = (encoded, request, response) => {
  * gets the answer `respond(kind, code, message, toJson)` encodes (computed in Rust, which also
  * raises the TypeError of an invalid `resource` first); anything else is rethrown for Express.
  */
-const answerThrown = (error, respond, showErrorDetails, request, response) => {
+const answerThrown = (error, respond, showErrorDetails, response) => {
   const kind = answeredKind(error);
   const toJson = kind === 'BearerAuth' || kind === 'TokenVerification' ? jsonArg(error.toJson(showErrorDetails)) : 'null';
   const answer = callSync(() => respond(kind ?? '', String(error?.code ?? ''), String(error?.message ?? ''), toJson));
   if (!kind) throw error;
-  writeEncodedAnswer(answer, request, response);
+  writeEncodedAnswer(answer, response);
 };
 
 /** Applies an encoded addon decision: `req.auth` + `next()`, an error answer, or a rejection.
@@ -85,7 +79,7 @@ const applyOutcome = (encoded, header, request, response, next) => {
       authenticate(request, authInfoFrom(decision.slice(1), header.slice(header.indexOf(' ') + 1)), next);
       return;
     case 'R':
-      writeEncodedAnswer(decision, request, response);
+      writeEncodedAnswer(decision, response);
       return;
     default:
       throw decodeError(decision.slice(1));
@@ -113,7 +107,7 @@ export const jwtBearerMiddleware = (handle, { showErrorDetails }) => {
       try {
         next();
       } catch (error) {
-        answerThrown(error, respond, showErrorDetails, request, response);
+        answerThrown(error, respond, showErrorDetails, response);
       }
     };
     applyOutcome(outcome, header, request, response, nextInTry);
@@ -141,7 +135,7 @@ export const handleBearerAuth = ({ verifyAccessToken, issuer, requiredScopes, au
       callSync(() => policy.check(jsonArg({ issuer: tokenIssuer, audience: tokenAudience, scopes })));
       authenticate(request, authInfo, next);
     } catch (error) {
-      answerThrown(error, (...answer) => policy.respond(...answer), showErrorDetails, request, response);
+      answerThrown(error, (...answer) => policy.respond(...answer), showErrorDetails, response);
     }
   };
 };
@@ -161,17 +155,46 @@ const toJwk = async (key) => {
   return key;
 };
 
-/** jose's `jwtVerify` options as JSON (dates as epoch milliseconds). */
-export const jwtVerifyJson = (options = {}) =>
-  jsonArg({ ...options, currentDate: options?.currentDate instanceof Date ? options.currentDate.getTime() : undefined });
+// Values JSON cannot carry are sent so that the addon refuses every token where jose throws a
+// TypeError (fail closed): a non-finite duration as `{}` (not a duration), a `currentDate` jose
+// cannot read as `'invalid'`, and `requiredClaims` as the list jose spreads it into.
+const finiteOrInvalid = (value) => (typeof value === 'number' && !Number.isFinite(value) ? {} : value);
+const epochMsOrInvalid = (date) => {
+  if (date === undefined) return undefined;
+  try {
+    const ms = date.getTime();
+    return Number.isFinite(ms) ? ms : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+};
+const spreadOrInvalid = (list) => (list === undefined ? undefined : typeof list?.[Symbol.iterator] === 'function' ? [...list] : {});
 
-/** jose's `RemoteJWKSetOptions` as JSON (`Infinity` spelled out, headers as a plain object). */
-export const remoteJwkSetJson = (options = {}) =>
+/** jose's `jwtVerify` options as JSON (`currentDate` as epoch milliseconds). */
+export const jwtVerifyJson = (options = {}) =>
   jsonArg({
+    ...options,
+    clockTolerance: finiteOrInvalid(options?.clockTolerance),
+    maxTokenAge: finiteOrInvalid(options?.maxTokenAge),
+    currentDate: epochMsOrInvalid(options?.currentDate),
+    requiredClaims: spreadOrInvalid(options?.requiredClaims),
+  });
+
+/** jose's `RemoteJWKSetOptions` as JSON (`Infinity` spelled out, headers as a plain object).
+ * jose's symbol-keyed options (`[customFetch]`, `[jwksCache]`) cannot apply to a key set fetched
+ * in native code: refused loudly rather than ignored (a proxy or mTLS fetch silently bypassed). */
+export const remoteJwkSetJson = (options = {}) => {
+  if (options && Object.getOwnPropertySymbols(options).length) {
+    throw new TypeError(
+      'mcp-auth-rs fetches the JWKS natively: the `remoteJwkSet` options keyed by a symbol (jose\'s `customFetch`, `jwksCache`) are not supported.',
+    );
+  }
+  return jsonArg({
     ...options,
     cacheMaxAge: options?.cacheMaxAge === Infinity ? 'Infinity' : options?.cacheMaxAge,
     headers: options?.headers ? Object.fromEntries(new Headers(options.headers)) : undefined,
   });
+};
 
 export const createVerifyJwt = (getKey, options) => {
   const verifier = new binding.JwtKeyVerifier(jwtVerifyJson(options));
@@ -186,7 +209,8 @@ export const createVerifyJwt = (getKey, options) => {
     } catch (error) {
       throw new MCPAuthTokenVerificationError('invalid_token', { code: joseCode(error), cause: error });
     }
-    return authInfoFrom(callSync(() => verifier.verify(String(token), jsonArg(jwk), jwk === key)), token);
+    const keyForm = jwk === key ? 'jwk' : typeof CryptoKey !== 'undefined' && key instanceof CryptoKey ? 'cryptokey' : 'other';
+    return authInfoFrom(callSync(() => verifier.verify(String(token), jsonArg(jwk), keyForm)), token);
   };
 };
 

@@ -2,7 +2,7 @@
 // schema and validates; JS parses the body like `response.json()`, runs the user's
 // `transpileData` hook and attaches zod errors as causes.
 import { binding, tables, jsonArg, pickKeys } from './native.js';
-import { MCPAuthAuthServerError, callAsync, callSync } from './errors.js';
+import { MCPAuthAuthServerError, callAsync, callSync, invalidUrl } from './errors.js';
 import {
   authServerFieldNames,
   authorizationServerMetadataSchema,
@@ -30,6 +30,8 @@ const limit = (name, value, min) => {
 
 export const fetchServerConfigByWellKnownUrl = async (wellKnownUrl, { type, transpileData, requestTimeout, maxResponseBytes }) => {
   const url = String(wellKnownUrl);
+  // `fetch` refuses a string that is not a URL this way, before any request.
+  if (!URL.canParse(url)) throw new TypeError(`Failed to parse URL from ${url}`, { cause: invalidUrl(url) });
   const timeout = limit('requestTimeout', requestTimeout, 1);
   const maxBytes = limit('maxResponseBytes', maxResponseBytes, 0);
   const text = await callAsync(() => binding.fetchMetadataText(url, timeout, maxBytes));

@@ -1,6 +1,6 @@
 // The error classes of the public API. Messages come from the addon's tables (each text exists
 // once); the classes are real JS classes users throw and test with `instanceof`.
-import { tables, RAW_ERROR_KEY } from './native.js';
+import { tables, ERROR_MESSAGE_KEY, RAW_ERROR_KEY } from './native.js';
 
 const dropFalsy = (object) => Object.fromEntries(Object.entries(object).filter(([, value]) => value));
 
@@ -68,17 +68,34 @@ export const answeredKind = (error) => {
   return undefined;
 };
 
-// Marked error objects from the addon (jose failures) come back as `Error`s with the same keys.
+// Marked error objects from the addon (jose failures) come back as errors with the same own keys
+// and message: jose's own errors (they have a `code`) as `Error`s, anything else it raises as the
+// `TypeError` it is.
 const revive = (value) => {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(revive);
-  if (RAW_ERROR_KEY in value) return Object.assign(new Error(value[RAW_ERROR_KEY].name), value[RAW_ERROR_KEY]);
+  if (RAW_ERROR_KEY in value) {
+    const own = value[RAW_ERROR_KEY];
+    const message = value[ERROR_MESSAGE_KEY] ?? own.name ?? '';
+    return Object.assign(own.code ? new Error(message) : new TypeError(message), own);
+  }
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, revive(inner)]));
 };
 
 // A failed MCP validation lists its errors as `{ code, description, cause }` (`cause` always an own key).
 const withErrorCauses = (cause) =>
   Array.isArray(cause?.errors) ? { ...cause, errors: cause.errors.map((error) => ({ ...error, cause: error.cause })) } : cause;
+
+/** Node's own `new URL(input, base)` failure (it carries `input`, `base`, `code`); a plain
+ * TypeError if Node happens to accept what the addon's parser refused. */
+export const invalidUrl = (input, base) => {
+  try {
+    new URL(input, base ?? undefined);
+  } catch (error) {
+    return error;
+  }
+  return Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL', input });
+};
 
 const fromStructured = ({ kind, code, message, cause }) => {
   switch (kind) {
@@ -92,10 +109,14 @@ const fromStructured = ({ kind, code, message, cause }) => {
       return new MCPAuthTokenVerificationError(code, revive(cause));
     case 'Syntax':
       return new SyntaxError(message);
-    case 'Network':
-      // Shaped like undici's failure, so code written against `fetch` errors keeps working.
-      return new TypeError(message, { cause: new Error(cause?.message) });
+    case 'Network': {
+      // Shaped like undici's failure (`cause.code` etc. for socket and DNS errors), so code
+      // written against `fetch` errors keeps working.
+      const { message: causeMessage, ...system } = cause ?? {};
+      return new TypeError(message, { cause: Object.assign(new Error(causeMessage), system) });
+    }
     default:
+      if (code === 'ERR_INVALID_URL') return invalidUrl(cause?.input, cause?.base);
       return Object.assign(new TypeError(message), code ? { code } : {});
   }
 };

@@ -32,6 +32,8 @@ export const tables = JSON.parse(binding.staticTables());
 
 /** Key that marks a JS `Error` in JSON sent to the addon: bodies keep an error's keys as is. */
 export const RAW_ERROR_KEY = '\u0000raw';
+/** Beside it, from the addon: the error's message (not an own enumerable key of a JS error). */
+export const ERROR_MESSAGE_KEY = '\u0000message';
 
 const isPlainObject = (value) => {
   const proto = Object.getPrototypeOf(value);

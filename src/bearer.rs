@@ -9,7 +9,7 @@ use crate::descriptions::{
 use crate::error::{AuthError, AuthResult, ErrorKind};
 use crate::jose::{Claims, JoseError};
 use crate::resource::resource_metadata_url;
-use crate::snake_case::{snake_case_keys, RAW_MARKER};
+use crate::snake_case::{snake_case_keys, MESSAGE_MARKER, RAW_MARKER};
 use serde_json::{json, Map, Value};
 
 pub fn bearer_error(code: &str) -> AuthError {
@@ -40,6 +40,29 @@ pub fn truthy(value: &Value) -> bool {
         Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
         Value::String(s) => !s.is_empty(),
         _ => true,
+    }
+}
+
+/// JS `===` between two values that came through JSON: objects and arrays are never the same
+/// object, primitives compare by value.
+fn strictly_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(_) | Value::Array(_), _) | (_, Value::Object(_) | Value::Array(_)) => false,
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+/// JS `String(value)`, which `String.prototype.includes` applies to its argument.
+fn js_string(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Array(items) => {
+            items.iter().map(|v| if v.is_null() { String::new() } else { js_string(v) }).collect::<Vec<_>>().join(",")
+        }
+        Value::Object(_) => "[object Object]".into(),
+        // null, booleans and numbers print as in JS.
+        other => other.to_string(),
     }
 }
 
@@ -87,8 +110,11 @@ impl IssuerRule {
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub issuer: IssuerRule,
-    pub audience: Option<String>,
-    pub required_scopes: Option<Vec<String>>,
+    /// The configured values as given (only truthy ones), compared as the reference's JS does:
+    /// `===` / `includes`, so `5` never matches `"5"`, and a `requiredScopes` that is not an
+    /// array fails every request (`requiredScopes.filter is not a function`), never open.
+    pub audience: Option<Value>,
+    pub required_scopes: Option<Value>,
     /// `resource_metadata` of 401 challenges (`Err` when `resource` is not a URL: every error
     /// path then fails with that TypeError, like the reference).
     pub resource_metadata: Option<Result<String, AuthError>>,
@@ -113,16 +139,16 @@ fn constant_errors() -> [AuthError; 6] {
 impl Policy {
     pub fn new(
         issuer: IssuerRule,
-        audience: Option<String>,
-        required_scopes: Option<Vec<String>>,
+        audience: Option<Value>,
+        required_scopes: Option<Value>,
         resource: Option<&str>,
         show_error_details: bool,
     ) -> Self {
         let resource_metadata = resource.filter(|r| !r.is_empty()).map(|r| resource_metadata_url(r).map(String::from));
         let mut policy = Self {
             issuer,
-            audience: audience.filter(|a| !a.is_empty()),
-            required_scopes,
+            audience: audience.filter(truthy),
+            required_scopes: required_scopes.filter(truthy),
             resource_metadata,
             show_error_details,
             prebuilt: Vec::new(),
@@ -140,13 +166,13 @@ impl Policy {
         self.issuer.check(issuer)?;
         if let Some(expected) = &self.audience {
             let matches = match audience {
-                Some(Value::Array(items)) => items.iter().any(|a| a.as_str() == Some(expected.as_str())),
-                Some(Value::String(a)) => a == expected,
-                _ => false,
+                Some(Value::Array(items)) => items.iter().any(|a| strictly_equal(a, expected)),
+                Some(actual) => strictly_equal(actual, expected),
+                None => false,
             };
             if !matches {
                 let mut cause = Map::new();
-                cause.insert("expected".into(), json!(expected));
+                cause.insert("expected".into(), expected.clone());
                 if let Some(actual) = audience {
                     cause.insert("actual".into(), actual.clone());
                 }
@@ -154,10 +180,13 @@ impl Policy {
             }
         }
         if let Some(required) = &self.required_scopes {
-            let has = |scope: &str| match scopes {
-                Some(Value::Array(items)) => Ok(items.iter().any(|s| s.as_str() == Some(scope))),
+            let Value::Array(required) = required else {
+                return Err(AuthError::type_error("requiredScopes.filter is not a function"));
+            };
+            let has = |scope: &Value| match scopes {
+                Some(Value::Array(items)) => Ok(items.iter().any(|s| strictly_equal(s, scope))),
                 // The reference calls `scopes.includes(...)`: a string does a substring search.
-                Some(Value::String(text)) => Ok(text.contains(scope)),
+                Some(Value::String(text)) => Ok(text.contains(&js_string(scope))),
                 Some(Value::Null) | None => {
                     Err(AuthError::type_error("Cannot read properties of undefined (reading 'includes')"))
                 }
@@ -166,7 +195,7 @@ impl Policy {
             let mut missing = Vec::new();
             for scope in required {
                 if !has(scope)? {
-                    missing.push(json!(scope));
+                    missing.push(scope.clone());
                 }
             }
             if !missing.is_empty() {
@@ -287,6 +316,7 @@ pub fn server_error_response(code: &str, message: &str, show_error_details: bool
 pub fn token_error(error: &JoseError) -> AuthError {
     let mut raw = Map::new();
     raw.insert(RAW_MARKER.into(), error.to_json());
+    raw.insert(MESSAGE_MARKER.into(), json!(error.message));
     AuthError::new(ErrorKind::TokenVerification, "invalid_token")
         .with_cause(json!({ "code": error.code, "cause": Value::Object(raw) }))
 }
@@ -397,8 +427,8 @@ mod tests {
     fn policy_checks_in_order() {
         let policy = Policy::new(
             IssuerRule::Trusted(vec!["https://a".into(), "https://b".into()]),
-            Some("r".into()),
-            Some(vec!["read".into(), "write".into()]),
+            Some(json!("r")),
+            Some(json!(["read", "write"])),
             None,
             false,
         );
@@ -412,6 +442,26 @@ mod tests {
         let err =
             policy.check(Some(&json!("https://a")), Some(&json!(["x", "r"])), Some(&json!(["read"]))).unwrap_err();
         assert_eq!(err.cause.unwrap(), json!({ "missingScopes": ["write"] }));
+    }
+
+    #[test]
+    fn audience_and_scopes_compare_like_js() {
+        let check = |audience: Value, scopes: Value, token_audience: Value, token_scopes: Value| {
+            Policy::new(IssuerRule::External, Some(audience), Some(scopes), None, false).check(
+                None,
+                Some(&token_audience),
+                Some(&token_scopes),
+            )
+        };
+        assert_eq!(check(json!(5), json!([]), json!("5"), json!([])).unwrap_err().code, "invalid_audience");
+        assert!(check(json!(5), json!([]), json!([4, 5]), json!([])).is_ok());
+        let missing = check(json!("a"), json!([1, "read"]), json!("a"), json!(["1", "read"])).unwrap_err();
+        assert_eq!(missing.cause.unwrap(), json!({ "missingScopes": [1] }));
+        for not_a_list in [json!("read"), json!({ "0": "read" })] {
+            let error = check(json!("a"), not_a_list, json!("a"), json!(["read"])).unwrap_err();
+            assert_eq!(error.message.as_deref(), Some("requiredScopes.filter is not a function"));
+        }
+        assert!(check(json!("a"), json!(""), json!("a"), json!([])).is_ok(), "a falsy requiredScopes checks nothing");
     }
 
     #[test]

@@ -198,12 +198,10 @@ fn policy_from_json(json_text: &str, issuer: IssuerRule) -> Result<Policy> {
         Some(Value::String(exact)) => IssuerRule::Exact(exact.clone()),
         _ => issuer,
     };
-    let required_scopes =
-        config.get("requiredScopes").filter(|v| bearer::truthy(v)).map(|v| string_list(Some(v)).unwrap_or_default());
     Ok(Policy::new(
         issuer,
-        text("audience"),
-        required_scopes,
+        config.get("audience").cloned(),
+        config.get("requiredScopes").cloned(),
         text("resource").as_deref(),
         config.get("showErrorDetails").is_some_and(bearer::truthy),
     ))
@@ -434,18 +432,31 @@ impl JwtKeyVerifier {
     }
 
     /// Verifies with the key the JS `getKey` produced, as a JWK; returns AuthInfo JSON.
-    /// `given_as_jwk`: the user returned a JWK object (jose then reports a key that does not fit
-    /// the algorithm as unsupported, rather than as a TypeError).
+    /// `key_form` is what the user's `getKey` returned: `jwk` (an object, whose `use`/`alg`/
+    /// `key_ops` jose checks), `cryptokey`, or `other` (a KeyObject or bytes). jose reports a key
+    /// of the wrong family as unsupported, but as a TypeError for a CryptoKey, for a JWK given
+    /// for an HMAC algorithm, and for a KeyObject when one side is a secret.
     #[napi(catch_unwind)]
-    pub fn verify(&self, token: String, jwk_json: String, given_as_jwk: bool) -> Result<String> {
+    pub fn verify(&self, token: String, jwk_json: String, key_form: String) -> Result<String> {
         let jwk = parse_json_arg(&jwk_json)?;
         let jws = js(jose::parse_compact(&token, &self.options).map_err(|e| bearer::token_error(&e)))?;
+        let expected = jose::key_type_of(&jws.alg);
+        if key_form == "jwk" && expected.is_some() {
+            let restrictions = jwk.as_object().map_or(Ok(()), |jwk| jose::check_jwk_restrictions(jwk, &jws.alg));
+            js(restrictions.map_err(|e| bearer::token_error(&e)))?;
+        }
         let key = jwk
             .as_object()
             .ok_or_else(|| "key is not a JWK".to_string())
             .and_then(jose::VerificationKey::from_jwk)
             .map_err(|e| to_js(bearer::token_error(&jose::JoseError::other(e))))?;
-        if given_as_jwk && jose::key_type_of(&jws.alg) != Some(key.key_type) {
+        let same_family = expected.is_some_and(|t| std::mem::discriminant(&t) == std::mem::discriminant(&key.key_type));
+        let type_error = match key_form.as_str() {
+            "jwk" => expected == Some(jose::KeyType::Oct),
+            "cryptokey" => true,
+            _ => key.key_type == jose::KeyType::Oct || expected == Some(jose::KeyType::Oct),
+        };
+        if !same_family && !type_error {
             let unsupported =
                 jose::JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Invalid or unsupported JWK for this algorithm");
             return Err(to_js(bearer::token_error(&unsupported)));

@@ -66,13 +66,57 @@ impl AuthError {
         Self::new(ErrorKind::Type, "").with_message(message)
     }
 
-    /// Node's WHATWG `URL` failure: `TypeError: Invalid URL`, code `ERR_INVALID_URL`.
-    pub fn invalid_url() -> Self {
-        Self::new(ErrorKind::Type, "ERR_INVALID_URL").with_message("Invalid URL")
+    /// Node's WHATWG `URL` failure: `TypeError: Invalid URL`, code `ERR_INVALID_URL`. The cause
+    /// carries `input` (and `base`) so the shim can raise Node's own error, with those properties.
+    pub fn invalid_url(input: &str, base: Option<&str>) -> Self {
+        Self::new(ErrorKind::Type, "ERR_INVALID_URL")
+            .with_message("Invalid URL")
+            .with_cause(json!({ "input": input, "base": base }))
     }
 
-    pub fn network(detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Network, "").with_message("fetch failed").with_cause(json!({ "message": detail.into() }))
+    /// `TypeError('fetch failed')`; the cause is `{ message }` plus, for a socket or DNS failure,
+    /// Node's `code`, `errno`, `syscall` and address fields.
+    pub fn network(detail: impl Into<String>, system: Option<&SystemError>) -> Self {
+        let cause = match system {
+            Some(system) => system.to_json(),
+            None => json!({ "message": detail.into() }),
+        };
+        Self::new(ErrorKind::Network, "").with_message("fetch failed").with_cause(cause)
+    }
+}
+
+/// A socket-level failure in the shape of Node's `net`/`dns` errors, which `fetch` puts in
+/// `error.cause`: code written as `err.cause.code === 'ECONNREFUSED'` keeps working.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemError {
+    pub code: &'static str,
+    /// Negative, as libuv reports it.
+    pub errno: i32,
+    pub syscall: &'static str,
+    /// `address`/`port` for `connect`, `hostname` for `getaddrinfo`.
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+impl SystemError {
+    pub fn message(&self) -> String {
+        match self.port {
+            Some(port) => format!("{} {} {}:{port}", self.syscall, self.code, self.host),
+            None => format!("{} {} {}", self.syscall, self.code, self.host),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        let mut cause =
+            json!({ "message": self.message(), "errno": self.errno, "code": self.code, "syscall": self.syscall });
+        match self.port {
+            Some(port) => {
+                cause["address"] = json!(self.host);
+                cause["port"] = json!(port);
+            }
+            None => cause["hostname"] = json!(self.host),
+        }
+        cause
     }
 }
 

@@ -1,7 +1,8 @@
 //! Outbound HTTP GET with the safety every call gets: an overall deadline, a body-size cap,
 //! an explicit redirect policy and no ambient proxy (the reference's `fetch` uses none either).
 
-use reqwest::{redirect, Client, Url};
+use crate::error::SystemError;
+use reqwest::{redirect, Certificate, Client, Url};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -31,7 +32,8 @@ pub struct Response {
 pub enum Failure {
     Timeout(Duration),
     TooLarge(usize),
-    Network(String),
+    /// The error chain as text, and the socket or DNS failure under it when there is one.
+    Network(String, Option<SystemError>),
 }
 
 impl std::fmt::Display for Failure {
@@ -39,7 +41,7 @@ impl std::fmt::Display for Failure {
         match self {
             Self::Timeout(limit) => write!(f, "no complete response within {} ms", limit.as_millis()),
             Self::TooLarge(limit) => write!(f, "response body larger than {limit} bytes"),
-            Self::Network(detail) => f.write_str(detail),
+            Self::Network(detail, _) => f.write_str(detail),
         }
     }
 }
@@ -59,11 +61,56 @@ fn client(redirects: Redirects) -> Result<&'static Client, Failure> {
             .no_proxy()
             .redirect(policy)
             .user_agent(concat!("mcp-auth-rs/", env!("CARGO_PKG_VERSION")))
+            .tls_certs_merge(extra_root_certificates())
             .build()
             .map_err(|e| error_chain(&e))
     })
     .as_ref()
-    .map_err(|e| Failure::Network(e.clone()))
+    .map_err(|e| Failure::Network(e.clone(), None))
+}
+
+/// The certificates of `NODE_EXTRA_CA_CERTS` (a PEM file), which Node's own `fetch` trusts on top
+/// of its roots: a deployment with a private CA keeps working. Node itself warns when the file
+/// cannot be read; here it is then ignored the same way.
+fn extra_root_certificates() -> Vec<Certificate> {
+    std::env::var_os("NODE_EXTRA_CA_CERTS")
+        .and_then(|path| std::fs::read(path).ok())
+        .and_then(|pem| Certificate::from_pem_bundle(&pem).ok())
+        .unwrap_or_default()
+}
+
+/// Errno names of the connection failures Node reports with a code (Linux numbers; the errno
+/// values are libuv's negated ones).
+const CONNECT_ERRORS: [(i32, &str); 6] = [
+    (111, "ECONNREFUSED"),
+    (104, "ECONNRESET"),
+    (110, "ETIMEDOUT"),
+    (113, "EHOSTUNREACH"),
+    (101, "ENETUNREACH"),
+    (99, "EADDRNOTAVAIL"),
+];
+
+/// The socket or DNS failure under a request error, described as Node describes it.
+fn system_error(error: &(dyn std::error::Error + 'static), url: &Url) -> Option<SystemError> {
+    // Node prints IPv6 addresses without brackets.
+    let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']').to_string();
+    let mut source = Some(error);
+    while let Some(inner) = source {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            if let Some((errno, code)) =
+                io.raw_os_error().and_then(|raw| CONNECT_ERRORS.iter().find(|(n, _)| *n == raw).copied())
+            {
+                let port = url.port_or_known_default();
+                return Some(SystemError { code, errno: -errno, syscall: "connect", host, port });
+            }
+        }
+        // hyper-util reports a failed lookup as "dns error" over getaddrinfo's message.
+        if inner.to_string() == "dns error" {
+            return Some(SystemError { code: "ENOTFOUND", errno: -3008, syscall: "getaddrinfo", host, port: None });
+        }
+        source = inner.source();
+    }
+    None
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {
@@ -95,7 +142,8 @@ pub async fn get(
         for (name, value) in headers {
             request = request.header(name.as_str(), value.as_str());
         }
-        let mut response = request.send().await.map_err(|e| Failure::Network(error_chain(&e)))?;
+        let mut response =
+            request.send().await.map_err(|e| Failure::Network(error_chain(&e), system_error(&e, url)))?;
         let status = response.status();
         // The reason phrase as sent (hyper keeps it only when it differs from the standard one).
         let status_text = match response.extensions().get::<hyper::ext::ReasonPhrase>() {
@@ -107,7 +155,9 @@ pub async fn get(
             if response.content_length().is_some_and(|len| len > limits.max_body_bytes as u64) {
                 return Err(Failure::TooLarge(limits.max_body_bytes));
             }
-            while let Some(chunk) = response.chunk().await.map_err(|e| Failure::Network(error_chain(&e)))? {
+            while let Some(chunk) =
+                response.chunk().await.map_err(|e| Failure::Network(error_chain(&e), system_error(&e, url)))?
+            {
                 if body.len() + chunk.len() > limits.max_body_bytes {
                     return Err(Failure::TooLarge(limits.max_body_bytes));
                 }

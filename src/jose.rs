@@ -398,8 +398,27 @@ pub struct VerifyOptions {
     /// Milliseconds since the epoch; `None` means now.
     pub current_date_ms: Option<f64>,
     pub crit: Vec<(String, bool)>,
-    /// An option jose would reject when verifying (it throws a TypeError then).
-    pub invalid: Option<String>,
+    /// `maxTokenAge` was given (valid or not): `iat` must be present.
+    pub requires_iat: bool,
+    /// Options jose would reject, each at the step where its TypeError is thrown: a token is
+    /// then refused (fail closed), with the errors of the earlier steps still reported first.
+    pub invalid: Vec<(Step, String)>,
+}
+
+/// The step of jose's checks at which an invalid option makes it throw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Step {
+    /// `algorithms` (before the signature).
+    #[default]
+    Algorithms,
+    /// `requiredClaims` (before the presence checks).
+    Presence,
+    /// `audience` (at the `aud` comparison).
+    Audience,
+    /// `clockTolerance`, `currentDate` (before the time checks).
+    Clock,
+    /// `maxTokenAge` (after `nbf` and `exp`).
+    MaxTokenAge,
 }
 
 /// jose's `secs()`: `'30s'`, `'5 minutes'`, `'-1h'`, `'2 days ago'`…
@@ -476,42 +495,73 @@ impl VerifyOptions {
     pub fn from_json(options: &Value) -> Self {
         let mut parsed = Self::default();
         let Some(map) = options.as_object() else { return parsed };
-        let mut fail = |message: String| {
-            parsed.invalid.get_or_insert(message);
-        };
+        let mut invalid = Vec::new();
+        let mut fail = |step: Step, message: String| invalid.push((step, message));
         let get = |key: &str| map.get(key).filter(|v| !v.is_null());
         let algorithms = get("algorithms").map(|v| string_or_list(v).filter(|_| v.is_array()));
-        let audience = get("audience").map(string_or_list);
         let issuer = get("issuer").map(string_or_list);
         let clock_tolerance = get("clockTolerance").map(|v| seconds_option(v, "clockTolerance"));
         let max_token_age = get("maxTokenAge").map(|v| seconds_option(v, "maxTokenAge"));
         match algorithms {
-            Some(None) => fail("\"algorithms\" option must be an array of strings".into()),
+            Some(None) => fail(Step::Algorithms, "\"algorithms\" option must be an array of strings".into()),
             Some(list) => parsed.algorithms = list,
             None => {}
         }
-        parsed.audience = audience.flatten();
+        // jose compares with `includes`: strings of a list can match, anything else never does;
+        // an audience that is neither a string nor a list throws at the comparison.
+        parsed.audience = match get("audience") {
+            Some(Value::String(one)) => Some(vec![one.clone()]),
+            Some(Value::Array(items)) => Some(items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()),
+            Some(_) => {
+                fail(Step::Audience, "audOption.includes is not a function".into());
+                Some(Vec::new())
+            }
+            None => None,
+        };
         parsed.issuer = issuer.flatten();
         parsed.subject = get("subject").and_then(Value::as_str).map(str::to_string);
         match clock_tolerance {
             Some(Ok(t)) if t >= 0.0 && t.is_finite() => parsed.clock_tolerance = t,
-            Some(Ok(_)) => fail("Invalid clockTolerance option input".into()),
-            Some(Err(e)) => fail(e),
+            Some(Ok(_)) => fail(Step::Clock, "Invalid clockTolerance option input".into()),
+            Some(Err(e)) => fail(Step::Clock, e),
             None => {}
         }
+        // Given at all, `maxTokenAge` makes `iat` required, even when its value is then refused.
+        parsed.requires_iat = max_token_age.is_some();
         match max_token_age {
             Some(Ok(t)) if t >= 0.0 && t.is_finite() => parsed.max_token_age = Some(t),
-            Some(Ok(_)) => fail("Invalid maxTokenAge option input".into()),
-            Some(Err(e)) => fail(e),
+            Some(Ok(_)) => fail(Step::MaxTokenAge, "Invalid maxTokenAge option input".into()),
+            Some(Err(e)) => fail(Step::MaxTokenAge, e),
             None => {}
         }
-        parsed.required_claims = get("requiredClaims").and_then(string_or_list).unwrap_or_default();
+        match get("requiredClaims") {
+            Some(Value::Array(items)) => {
+                parsed.required_claims =
+                    items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect()
+            }
+            Some(_) => fail(Step::Presence, "requiredClaims is not iterable".into()),
+            None => {}
+        }
         parsed.typ = get("typ").and_then(Value::as_str).map(str::to_string);
-        parsed.current_date_ms = get("currentDate").and_then(Value::as_f64);
+        // The shim sends epoch milliseconds for a valid date, anything else for an invalid one.
+        match map.get("currentDate") {
+            Some(Value::Number(ms)) => parsed.current_date_ms = ms.as_f64(),
+            Some(_) => fail(Step::Clock, "Invalid currentDate option input".into()),
+            None => {}
+        }
+        parsed.invalid = invalid;
         if let Some(crit) = get("crit").and_then(Value::as_object) {
             parsed.crit = crit.iter().map(|(k, v)| (k.clone(), v.as_bool().unwrap_or(false))).collect();
         }
         parsed
+    }
+
+    /// The failure of an invalid option checked at `step`, if any.
+    fn fail_at(&self, step: Step) -> Result<(), JoseError> {
+        match self.invalid.iter().find(|(at, _)| *at == step) {
+            Some((_, message)) => Err(JoseError::other(message.clone())),
+            None => Ok(()),
+        }
     }
 
     fn now_seconds(&self) -> f64 {
@@ -579,9 +629,7 @@ pub fn parse_compact<'a>(token: &'a str, options: &VerifyOptions) -> Result<Comp
         Some(Value::String(alg)) if !alg.is_empty() => alg,
         _ => return Err(jws_invalid("JWS \"alg\" (Algorithm) Header Parameter missing or invalid")),
     };
-    if let Some(message) = options.invalid.as_ref().filter(|m| m.starts_with("\"algorithms\"")) {
-        return Err(JoseError::other(message.clone()));
-    }
+    options.fail_at(Step::Algorithms)?;
     if options.algorithms.as_ref().is_some_and(|allowed| !allowed.contains(&alg)) {
         return Err(JoseError::new(
             "ERR_JOSE_ALG_NOT_ALLOWED",
@@ -675,8 +723,9 @@ pub fn check_claims(jws: &CompactJws<'_>, claims: Claims, options: &VerifyOption
             return Err(JoseError::claim_check("unexpected \"typ\" JWT header value", map, "typ", "check_failed"));
         }
     }
+    options.fail_at(Step::Presence)?;
     let mut presence: Vec<&str> = options.required_claims.iter().map(String::as_str).collect();
-    if options.max_token_age.is_some() {
+    if options.requires_iat {
         presence.push("iat");
     }
     if options.audience.is_some() {
@@ -712,6 +761,7 @@ pub fn check_claims(jws: &CompactJws<'_>, claims: Claims, options: &VerifyOption
         }
     }
     if let Some(audience) = &options.audience {
+        options.fail_at(Step::Audience)?;
         let present = match map.get("aud") {
             Some(Value::String(aud)) => audience.contains(aud),
             Some(Value::Array(auds)) => audience.iter().any(|a| auds.iter().any(|v| v.as_str() == Some(a))),
@@ -721,12 +771,10 @@ pub fn check_claims(jws: &CompactJws<'_>, claims: Claims, options: &VerifyOption
             return Err(unexpected("aud"));
         }
     }
-    if let Some(message) = &options.invalid {
-        return Err(JoseError::other(message.clone()));
-    }
+    options.fail_at(Step::Clock)?;
     let tolerance = options.clock_tolerance;
     let now = options.now_seconds();
-    let iat = numeric_claim(map, "iat", options.max_token_age.is_some())?;
+    let iat = numeric_claim(map, "iat", options.requires_iat)?;
     if let Some(nbf) = numeric_claim(map, "nbf", false)? {
         if nbf > now + tolerance {
             return Err(JoseError::claim_check("\"nbf\" claim timestamp check failed", map, "nbf", "check_failed"));
@@ -742,6 +790,9 @@ pub fn check_claims(jws: &CompactJws<'_>, claims: Claims, options: &VerifyOption
                 "check_failed",
             ));
         }
+    }
+    if options.requires_iat {
+        options.fail_at(Step::MaxTokenAge)?;
     }
     if let (Some(max), Some(iat)) = (options.max_token_age, iat) {
         let age = now - iat;
@@ -764,6 +815,27 @@ pub fn check_claims(jws: &CompactJws<'_>, claims: Claims, options: &VerifyOption
         }
     }
     Ok(claims)
+}
+
+/// jose's checks of a JWK object handed to it for verifying with `alg`: its `use`, `alg` and
+/// `key_ops`, when present, must allow that (a TypeError otherwise).
+pub fn check_jwk_restrictions(jwk: &Map<String, Value>, alg: &str) -> Result<(), JoseError> {
+    if jwk.get("use").is_some_and(|u| u != "sig") {
+        return Err(JoseError::other("Invalid key for this operation, its \"use\" must be \"sig\" when present"));
+    }
+    if jwk.get("alg").is_some_and(|a| a != alg) {
+        return Err(JoseError::other(format!(
+            "Invalid key for this operation, its \"alg\" must be \"{alg}\" when present"
+        )));
+    }
+    if let Some(Value::Array(ops)) = jwk.get("key_ops") {
+        if !ops.iter().any(|op| op == "verify") {
+            return Err(JoseError::other(
+                "Invalid key for this operation, its \"key_ops\" must include \"verify\" when present",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The signature check with a resolved key.
@@ -883,7 +955,11 @@ mod tests {
         assert_eq!(options.clock_tolerance, 60.0);
         assert_eq!(options.audience, Some(vec!["a".to_string()]));
         assert_eq!(options.max_token_age, Some(30.0));
-        assert!(VerifyOptions::from_json(&json!({ "clockTolerance": "soon" })).invalid.is_some());
+        assert_eq!(VerifyOptions::from_json(&json!({ "clockTolerance": "soon" })).invalid[0].0, Step::Clock);
+        let odd = VerifyOptions::from_json(&json!({ "audience": 5, "maxTokenAge": {}, "currentDate": "x" }));
+        let steps: Vec<Step> = odd.invalid.iter().map(|(step, _)| *step).collect();
+        assert_eq!(steps, [Step::Audience, Step::MaxTokenAge, Step::Clock]);
+        assert!(odd.requires_iat && odd.max_token_age.is_none());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::bearer::{
     auth_info, parse_authorization, token_error, truthy, unverified_issuer, ErrorResponse, IssuerRule, Policy,
 };
 use crate::error::{AuthError, AuthResult};
-use crate::jose::{check_claims, decode_payload, parse_compact, verify_signature, Claims, JoseError, VerifyOptions};
+use crate::jose::{check_claims, decode_payload, parse_compact, verify_signature, Claims, VerifyOptions};
 use crate::jwks::{CachedLookup, JwksOptions, RemoteKeySet};
 use crate::metadata::fetch::{fetch_server_config, DEFAULT_LIMITS};
 use crate::metadata::validate::{validate_server_config, warnings_message, Validation};
@@ -533,10 +533,9 @@ impl JwtBearer {
             }
         };
         let jws = attempt!(parse_compact(token, &self.options).map_err(|e| token_error(&e)));
-        let key_set = attempt!(self
-            .auth
-            .key_set(&jwks_uri, &self.jwks_options)
-            .map_err(|e| token_error(&JoseError::other(e.message.unwrap_or_default()))));
+        // A `jwksUri` that is not a URL fails like the reference's `new URL(jwksUri)`: a
+        // TypeError, rethrown (a 500), not a token error.
+        let key_set = attempt!(self.auth.key_set(&jwks_uri, &self.jwks_options));
         let key = match key_set.lookup_cached(&jws.alg, jws.kid_value()) {
             CachedLookup::Ready(key) => key,
             CachedLookup::NeedsFetch if may_wait => key_set.lookup(&jws.alg, jws.kid_value()).await,

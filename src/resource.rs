@@ -14,12 +14,12 @@ pub fn resource_metadata_url(resource: &str) -> AuthResult<Url> {
     let url = Url::parse(resource)
         .map_err(|_| AuthError::type_error(format!("Invalid resource identifier URI: {resource}")))?;
     let origin = url.origin();
-    if !origin.is_tuple() {
-        // WHATWG `new URL('/x', 'null')` fails: an opaque origin cannot be a base.
-        return Err(AuthError::invalid_url());
-    }
     let path =
         if url.path() == "/" { WELL_KNOWN_PREFIX.to_string() } else { format!("{WELL_KNOWN_PREFIX}{}", url.path()) };
+    if !origin.is_tuple() {
+        // WHATWG `new URL('/x', 'null')` fails: an opaque origin cannot be a base.
+        return Err(AuthError::invalid_url(&path, Some("null")));
+    }
     parse_url(&format!("{}{path}", origin.ascii_serialization()))
 }
 

@@ -6,6 +6,15 @@ use serde_json::{Map, Value};
 /// Wraps a JSON value that stands for a JS `Error` object (`{ "\0raw": {...} }`): like
 /// `snakecase-keys`, conversion leaves an error's own keys as they are.
 pub const RAW_MARKER: &str = "\u{0}raw";
+/// Beside [`RAW_MARKER`]: the error's message, which is not an own enumerable key in JS (never
+/// serialized) but lets the shim rebuild the error.
+pub const MESSAGE_MARKER: &str = "\u{0}message";
+
+/// The value a marker object stands for (its own keys), if `map` is one.
+fn unwrap_marker(map: &mut Map<String, Value>) -> Option<Value> {
+    let is_marker = map.contains_key(RAW_MARKER) && map.keys().all(|k| k == RAW_MARKER || k == MESSAGE_MARKER);
+    is_marker.then(|| map.remove(RAW_MARKER)).flatten()
+}
 
 fn is_lower_or_digit(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit()
@@ -58,10 +67,8 @@ pub fn snake_case(key: &str) -> String {
 pub fn snake_case_keys(value: Value) -> Value {
     match value {
         Value::Object(mut map) => {
-            if map.len() == 1 {
-                if let Some(raw) = map.remove(RAW_MARKER) {
-                    return strip_markers(raw);
-                }
+            if let Some(raw) = unwrap_marker(&mut map) {
+                return strip_markers(raw);
             }
             let mut out = Map::with_capacity(map.len());
             for (key, inner) in map {
@@ -78,10 +85,8 @@ pub fn snake_case_keys(value: Value) -> Value {
 fn strip_markers(value: Value) -> Value {
     match value {
         Value::Object(mut map) => {
-            if map.len() == 1 {
-                if let Some(raw) = map.remove(RAW_MARKER) {
-                    return strip_markers(raw);
-                }
+            if let Some(raw) = unwrap_marker(&mut map) {
+                return strip_markers(raw);
             }
             Value::Object(map.into_iter().map(|(k, v)| (k, strip_markers(v))).collect())
         }

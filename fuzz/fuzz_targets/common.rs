@@ -22,12 +22,12 @@ pub fn policies() -> &'static [Policy] {
             Policy::new(IssuerRule::External, None, None, None, false),
             Policy::new(
                 IssuerRule::Trusted(vec![ISSUER.into(), "http://127.0.0.1:3000".into()]),
-                Some("https://api.example.com/mcp".into()),
-                Some(vec!["read".into(), "write".into()]),
+                Some(serde_json::json!("https://api.example.com/mcp")),
+                Some(serde_json::json!(["read", "write"])),
                 Some("https://api.example.com/mcp"),
                 true,
             ),
-            Policy::new(IssuerRule::Exact(ISSUER.into()), None, Some(vec!["admin".into()]), Some("not-a-url"), true),
+            Policy::new(IssuerRule::Exact(ISSUER.into()), None, Some(serde_json::json!(["admin"])), Some("not-a-url"), true),
         ]
     })
 }

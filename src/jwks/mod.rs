@@ -371,7 +371,7 @@ impl RemoteKeySet {
                 Failure::TooLarge(_) => {
                     JoseError::new("ERR_JOSE_GENERIC", "JSON Web Key Set HTTP response is too large")
                 }
-                Failure::Network(detail) => JoseError::other(format!("fetch failed: {detail}")),
+                Failure::Network(detail, _) => JoseError::other(format!("fetch failed: {detail}")),
             },
         )?;
         if response.status != 200 {

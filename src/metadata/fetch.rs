@@ -48,7 +48,7 @@ pub async fn fetch_metadata_text(url: &str, limits: Limits) -> AuthResult<Vec<u8
         )));
     }
     let response = http::get(&target, Redirects::Follow, &[], limits).await.map_err(|failure| match failure {
-        Failure::Network(detail) => AuthError::network(detail),
+        Failure::Network(detail, system) => AuthError::network(detail, system.as_ref()),
         other => fetch_error(url, &other.to_string()),
     })?;
     if !(200..300).contains(&response.status) {

@@ -49,7 +49,7 @@ pub fn normalize_path(path: &str) -> String {
 
 /// Parses a URL the way WHATWG `new URL()` does, failing like Node (`TypeError: Invalid URL`).
 pub fn parse_url(input: &str) -> AuthResult<Url> {
-    Url::parse(input).map_err(|_| AuthError::invalid_url())
+    Url::parse(input).map_err(|_| AuthError::invalid_url(input, None))
 }
 
 /// The well-known metadata URL of `issuer` for `server_type`.
