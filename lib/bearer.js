@@ -130,9 +130,10 @@ export const handleBearerAuth = ({ verifyAccessToken, issuer, requiredScopes, au
     try {
       const token = callSync(() => policy.token(authorizationHeader(request)));
       const authInfo = await verifyAccessToken(token);
-      if (typeof issuer === 'function') issuer(authInfo.issuer);
-      const { issuer: tokenIssuer, audience: tokenAudience, scopes } = authInfo;
-      callSync(() => policy.check(jsonArg({ issuer: tokenIssuer, audience: tokenAudience, scopes })));
+      // Read as the reference reads it: a null result fails with its TypeError wording.
+      const tokenIssuer = authInfo.issuer;
+      if (typeof issuer === 'function') issuer(tokenIssuer);
+      callSync(() => policy.check(jsonArg({ issuer: tokenIssuer, audience: authInfo.audience, scopes: authInfo.scopes })));
       authenticate(request, authInfo, next);
     } catch (error) {
       answerThrown(error, (...answer) => policy.respond(...answer), showErrorDetails, response);

@@ -17,8 +17,9 @@ export class MCPAuthError extends Error {
 }
 
 export class MCPAuthConfigError extends MCPAuthError {
-  constructor(code, message) {
-    super(code, message);
+  // Rest parameters keep `MCPAuthConfigError.length` 0, as in the reference.
+  constructor(...args) {
+    super(...args);
     this.name = 'MCPAuthConfigError';
   }
 }
