@@ -1,5 +1,5 @@
-// HTTP benchmark: one server child (server.mjs) per library and case, optionally pinned to one core
-// with taskset; autocannon drives it from this process.
+// HTTP benchmark plumbing: server children (server.mjs), optionally pinned to one core with
+// taskset, driven by autocannon from this process; CPU time read in the child over IPC.
 
 import os from 'node:os';
 import { execFileSync, spawn } from 'node:child_process';
@@ -104,7 +104,7 @@ export const startServer = async (lib, { issuer, resource, jwksUri }, core) => {
 };
 
 /** Peak resident set size of a process in KiB (Linux), or null. */
-const peakRssKb = (pid) => {
+export const peakRssKb = (pid) => {
   try {
     return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmHWM:\s+(\d+) kB/m)[1]);
   } catch {
@@ -130,14 +130,9 @@ export const serverCpuUs = (child) =>
     child.send('cpu-usage');
   });
 
-/**
- * autocannon for `seconds`, each request's Authorization from `next()` (undefined = none). With
- * `server` (the child), also the server's CPU µs per response over each slice of the window (0.5 s;
- * a third of a shorter window): bursts of other work on the machine inflate some slices, the
- * cleanest one shows the cost itself.
- */
-export const load = async (origin, next, seconds, server) => {
-  const instance = autocannon({
+/** autocannon for `seconds`, each request's Authorization from `next()` (undefined = none). */
+export const load = (origin, next, seconds) =>
+  autocannon({
     url: origin,
     connections: CONNECTIONS,
     duration: seconds,
@@ -152,70 +147,43 @@ export const load = async (origin, next, seconds, server) => {
       },
     ],
   });
-  let responses = 0;
-  instance.on('response', () => responses++);
-  const slices = [];
-  let timer;
-  if (server) {
-    let last = { cpu: await serverCpuUs(server), responses };
-    let sampling = false;
-    timer = setInterval(async () => {
-      if (sampling) return;
-      sampling = true;
-      const now = { cpu: await serverCpuUs(server), responses };
-      sampling = false;
-      if (now.cpu !== null && last.cpu !== null && now.responses > last.responses) slices.push((now.cpu - last.cpu) / (now.responses - last.responses));
-      last = now;
-    }, Math.min(500, (seconds * 1000) / 3));
-  }
+
+/** Starts a library's server and times its first request with a valid token (the library
+ * fetches metadata and JWKS then); fails unless it is answered 200. */
+export const startTimedServer = async (lib, context, core) => {
+  const server = await startServer(lib, context, core);
   try {
-    return { result: await instance, slices };
-  } finally {
-    clearInterval(timer);
+    const started = performance.now();
+    const first = await fetch(`${server.origin}/mcp`, { headers: { authorization: `Bearer ${context.tokens.same}` }, signal: AbortSignal.timeout(10_000) });
+    await first.arrayBuffer();
+    if (first.status !== 200) throw new Error(`${lib}: first request answered ${first.status}`);
+    return { ...server, firstRequestMs: performance.now() - started };
+  } catch (error) {
+    await stopServer(server.child);
+    throw error;
   }
 };
 
 /**
- * One measurement: start the server, time its first authenticated request (a valid token; the
- * library fetches metadata/JWKS), `warmup` s of load, `duration` s measured (with the server's
- * CPU time over that window), peak RSS, stop.
+ * One window of load on a running server: requests per second, latency, answers (each checked
+ * against `status`; errors and timeouts count as unexpected) and the server's CPU µs per request.
  */
-export const runHttp = async ({ lib, context, testCase, warmup, duration, core }) => {
-  const { child, origin } = await startServer(lib, context, core);
-  try {
-    const started = performance.now();
-    const first = await fetch(`${origin}/mcp`, { headers: { authorization: `Bearer ${context.tokens.same}` }, signal: AbortSignal.timeout(10_000) });
-    await first.arrayBuffer();
-    const firstRequestMs = performance.now() - started;
-    if (first.status !== 200) throw new Error(`${lib}: first request answered ${first.status}`);
-
-    const next = testCase.authorizations();
-    await load(origin, next, warmup);
-    const cpuBefore = await serverCpuUs(child);
-    const { result, slices } = await load(origin, next, duration, child);
-    const cpuAfter = await serverCpuUs(child);
-    const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
-    const unexpected = result.errors + Object.entries(statusCodes).reduce((sum, [code, count]) => sum + (Number(code) === testCase.status ? 0 : count), 0);
-    return {
-      kind: 'http',
-      lib,
-      case: testCase.id,
-      reqPerSec: result.requests.total / result.duration,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      requests: result.requests.total,
-      non2xx: result.non2xx,
-      statusCodes,
-      errors: result.errors,
-      timeouts: result.timeouts,
-      unexpected,
-      serverCpuUsPerReq: cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / result.requests.total,
-      bestServerCpuUsPerReq: slices.length ? Math.min(...slices) : null,
-      slices,
-      peakRssKb: peakRssKb(child.pid),
-      firstRequestMs,
-    };
-  } finally {
-    await stopServer(child);
-  }
+export const measureWindow = async ({ child, origin }, next, seconds, status) => {
+  const cpuBefore = await serverCpuUs(child);
+  const result = await load(origin, next, seconds);
+  const cpuAfter = await serverCpuUs(child);
+  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
+  const unexpected = result.errors + result.timeouts + Object.entries(statusCodes).reduce((sum, [code, count]) => sum + (Number(code) === status ? 0 : count), 0);
+  return {
+    reqPerSec: result.requests.total / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    statusCodes,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    unexpected,
+    serverCpuUsPerReq: cpuBefore === null || cpuAfter === null || !result.requests.total ? null : (cpuAfter - cpuBefore) / result.requests.total,
+  };
 };

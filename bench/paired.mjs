@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { signTokens, startAuthServer } from './auth-server.mjs';
 import { CASES, POOL_SIZE, RESOURCE } from './cases.mjs';
-import { corePlan, load, pinThisProcess, runBounded, serverCpuUs, startServer, stopServer } from './http.mjs';
+import { corePlan, measureWindow, pinThisProcess, runBounded, startTimedServer, stopServer } from './http.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,7 +24,8 @@ if (!testCase || testCase.id.startsWith('no-auth')) throw new Error(`--case take
 const rounds = Number(args.rounds);
 const windowSeconds = Number(args.window);
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw new Error('--rounds takes an integer from 1 to 50');
-if (!(windowSeconds >= 0.5 && windowSeconds <= 5)) throw new Error('--window takes seconds from 0.5 to 5');
+// autocannon counts durations in whole seconds.
+if (!Number.isInteger(windowSeconds) || windowSeconds < 1 || windowSeconds > 5) throw new Error('--window takes whole seconds from 1 to 5');
 
 const { serverCore, clientCores } = corePlan();
 
@@ -43,22 +44,15 @@ const main = async () => {
       { name: 'none (same requests)', lib: 'none', next: requestsOf(testCase.id) },
       ...args.libs.split(',').map((lib) => ({ name: lib, lib, next: requestsOf(testCase.id) })),
     ];
-    for (const row of rows) {
-      Object.assign(row, await startServer(row.lib, context, serverCore), { samples: [] });
-      const first = await fetch(`${row.origin}/mcp`, { headers: { authorization: `Bearer ${tokens.same}` }, signal: AbortSignal.timeout(10_000) });
-      await first.arrayBuffer();
-      if (first.status !== 200) throw new Error(`${row.name}: first request answered ${first.status}`);
-    }
+    for (const row of rows) Object.assign(row, await startTimedServer(row.lib, context, serverCore), { samples: [] });
     if (serverCore !== undefined) pinThisProcess(clientCores);
-    for (const row of rows) await load(row.origin, row.next, 1);
+    const statusOf = (row) => (row.lib === 'none' ? 200 : testCase.status);
+    for (const row of rows) await measureWindow(row, row.next, 1, statusOf(row));
     for (let round = 0; round < rounds; round++) {
       for (const row of rows) {
-        const before = await serverCpuUs(row.child);
-        const { result } = await load(row.origin, row.next, windowSeconds);
-        const after = await serverCpuUs(row.child);
-        const unexpected = result.errors + result.timeouts + (testCase.status === 200 || row.lib === 'none' ? result.non2xx : result.requests.total - result.non2xx);
-        if (unexpected) throw new Error(`${row.name}: ${unexpected} unexpected answers`);
-        if (before !== null && after !== null && result.requests.total) row.samples.push((after - before) / result.requests.total);
+        const window = await measureWindow(row, row.next, windowSeconds, statusOf(row));
+        if (window.unexpected) throw new Error(`${row.name}: ${window.unexpected} unexpected answers`);
+        if (window.serverCpuUsPerReq !== null) row.samples.push(window.serverCpuUsPerReq);
       }
     }
     const stats = rows.map((row) => {

@@ -6,18 +6,21 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { signTokens, startAuthServer } from './auth-server.mjs';
 import { runMicro } from './micro.mjs';
-import { corePlan, pinThisProcess, runBounded, runHttp } from './http.mjs';
+import { corePlan, measureWindow, peakRssKb, pinThisProcess, runBounded, startTimedServer, stopServer } from './http.mjs';
 import { CASES, POOL_SIZE, RESOURCE } from './cases.mjs';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } } });
+// Micro: `runs` full runs. HTTP: `httpRounds` rounds of one `httpWindow`-second window per row
+// (autocannon counts durations in whole seconds).
 const settings = args.quick
-  ? { runs: 1, microWarmup: 100, microIterations: 500, microMinCpuMs: 20, httpWarmup: 0.5, httpDuration: 1 }
-  : { runs: 3, microWarmup: 500, microIterations: 1500, microMinCpuMs: 150, httpWarmup: 0.5, httpDuration: 3 };
+  ? { runs: 1, microWarmup: 100, microIterations: 500, microMinCpuMs: 20, httpWarmup: 1, httpWindow: 1, httpRounds: 2 }
+  : { runs: 3, microWarmup: 500, microIterations: 1500, microMinCpuMs: 150, httpWarmup: 1, httpWindow: 1, httpRounds: 9 };
 // A cheap case runs until microMinCpuMs of CPU are spent, but never more calls than this.
 const MICRO_MAX_CALLS = 100_000;
 if (args.runs !== undefined) {
   settings.runs = Number(args.runs);
   if (!Number.isInteger(settings.runs) || settings.runs < 1 || settings.runs > 20) throw new Error('--runs takes an integer from 1 to 20');
+  settings.httpRounds = 3 * settings.runs;
 }
 
 const LIBS = ['none', 'mcp-auth-rs', 'mcp-auth-rs (no cache)', 'mcp-auth', 'express-oauth2-jwt-bearer', 'fast-jwt', 'fast-jwt (no cache)', 'node:crypto (lean)'];
@@ -65,10 +68,13 @@ const summarize = (records) => {
     const { kind, lib, case: id } = group[0];
     const summary = { kind: `${kind}-median`, lib, case: id, runs: group.length };
     for (const [key, value] of Object.entries(group[0])) if (typeof value === 'number' && key !== 'run') summary[key] = median(group.map((r) => r[key]));
+    // Each server's own figures (measured once), on every window record of its row.
+    for (const key of ['peakRssKb', 'firstRequestMs']) if (key in group[0]) summary[key] = group[0][key];
     summary.unexpected = group.reduce((sum, r) => sum + r.unexpected, 0);
     // Interference from other work only ever adds CPU time: the lowest is the closest to the cost.
     if (kind === 'http') {
-      const best = Math.min(...group.map((r) => r.bestServerCpuUsPerReq ?? Infinity));
+      for (const key of ['requests', 'non2xx']) summary[key] = group.reduce((sum, r) => sum + r[key], 0);
+      const best = Math.min(...group.map((r) => r.serverCpuUsPerReq ?? Infinity));
       summary.bestServerCpuUsPerReq = Number.isFinite(best) ? best : null;
     }
     const main = group.map((r) => r[kind === 'micro' ? 'usPerOp' : 'reqPerSec']);
@@ -99,7 +105,7 @@ const report = (summaries, info) => {
     `Machine: ${info.machine.cpu}, ${info.machine.cores} cores, ${info.machine.memGiB} GiB, ${info.machine.os}, Node ${info.machine.node}, ` +
       `load average ${fmt(info.machine.loadAverage1m, 2)} at start`,
     `Settings: ${info.settings.runs} run(s); micro ≥ ${info.settings.microIterations} calls and ≥ ${info.settings.microMinCpuMs} ms CPU per case after ${info.settings.microWarmup} warm-up; ` +
-      `HTTP ${info.settings.httpDuration} s/measurement after ${info.settings.httpWarmup} s warm-up, 10 connections; ` +
+      `HTTP ${info.settings.httpRounds} rounds of a ${info.settings.httpWindow} s window per row (after a ${info.settings.httpWarmup} s warm-up), 10 connections; ` +
       (info.serverCore === undefined ? 'no CPU pinning' : `server pinned to core ${info.serverCore}, load generator to ${info.clientCores}`),
     '',
     'Micro (in-process, CPU time per call, median of runs). vs mcp-auth = mcp-auth µs / this µs; spread = (max − min) / median over runs',
@@ -111,9 +117,9 @@ const report = (summaries, info) => {
       }),
     ),
     '',
-    'HTTP (Express 5 child, autocannon, median of runs). % base = req/s / no-auth baseline req/s; CPU % base = baseline server CPU µs/req /',
-    'this server CPU µs/req (the same ratio for a saturated server core, from CPU time); best = the same from the lowest CPU µs/req',
-    'of any 0.5 s slice of the measured windows of the row (other work on the machine only adds CPU time); spread of req/s as above',
+    'HTTP (Express 5 child per row, autocannon, rows loaded in turn, median of windows). % base = req/s / no-auth baseline req/s;',
+    'CPU % base = baseline server CPU µs/req / this server CPU µs/req (the same ratio for a saturated server core, from CPU time);',
+    'best = the same from the lowest CPU µs/req of the row\'s windows (other work on the machine only adds CPU time); spread of req/s',
     table(
       ['case', 'library', 'req/s', '% base', 'CPU % base', 'best', 'spread', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'best', 'non-2xx', 'peak RSS MiB', 'check'],
       http.sort(byCase).map((s) => [
@@ -188,17 +194,28 @@ const main = async () => {
     }
     console.error(`micro benchmark: ${fmt((performance.now() - t) / 1000)} s`);
 
-    if (info.serverCore !== undefined) pinThisProcess(info.clientCores);
+    // HTTP: a server child per (library, case) row, all started first (each one's first request
+    // timed), then rounds with one window per row: the load moves from server to server, so slow
+    // phases of the machine hit every row alike instead of whichever rows ran then.
     t = performance.now();
-    for (let run = 1; run <= settings.runs; run++) {
-      for (const lib of LIBS) {
-        for (const testCase of casesOf(lib, 'http')) {
-          const r = await runHttp({ lib, context, testCase, warmup: settings.httpWarmup, duration: settings.httpDuration, core: info.serverCore });
-          keep({ ...r, run });
-          console.error(`run ${run} http ${lib} / ${testCase.id}: ${fmt(r.reqPerSec, 0)} req/s${r.unexpected ? `, ${r.unexpected} UNEXPECTED` : ''}`);
-        }
-      }
+    const rows = LIBS.flatMap((lib) => casesOf(lib, 'http').map((testCase) => ({ lib, testCase, next: testCase.authorizations() })));
+    for (const row of rows) Object.assign(row, await startTimedServer(row.lib, context, info.serverCore));
+    if (info.serverCore !== undefined) pinThisProcess(info.clientCores);
+    for (const row of rows) await measureWindow(row, row.next, settings.httpWarmup, row.testCase.status);
+    const windows = [];
+    for (let run = 1; run <= settings.httpRounds; run++) {
+      for (const row of rows) windows.push({ row, run, ...(await measureWindow(row, row.next, settings.httpWindow, row.testCase.status)) });
+      console.error(`http round ${run}/${settings.httpRounds} done`);
     }
+    for (const row of rows) {
+      row.peakRssKb = peakRssKb(row.child.pid);
+      await stopServer(row.child);
+    }
+    for (const { row, ...window } of windows) {
+      keep({ kind: 'http', lib: row.lib, case: row.testCase.id, ...window, peakRssKb: row.peakRssKb, firstRequestMs: row.firstRequestMs });
+    }
+    const unexpected = windows.filter((w) => w.unexpected).map((w) => `${w.row.lib} / ${w.row.testCase.id}: ${w.unexpected}`);
+    if (unexpected.length) console.error(`UNEXPECTED answers: ${unexpected.join('; ')}`);
     console.error(`HTTP benchmark: ${fmt((performance.now() - t) / 1000)} s`);
 
     const summaries = summarize(records);
@@ -211,4 +228,4 @@ const main = async () => {
 };
 
 // Bounds: a hard deadline for the whole run, and server children killed on any exit path.
-runBounded(main, 120 + settings.runs * (args.quick ? 60 : 150));
+runBounded(main, 120 + settings.runs * (args.quick ? 20 : 30) + settings.httpRounds * 30 * (settings.httpWindow + 0.5));
