@@ -110,6 +110,13 @@ interface RemoteJwkSetOptions {
   staleIfError?: number;
 }
 
+/**
+ * `RemoteJwkSetOptions`, possibly with jose's symbol-keyed options: `[customFetch]` (a
+ * `fetch`-like function used for the JWKS requests, called as jose calls it) is honored;
+ * `[jwksCache]` (a pre-filled cache object) is not used.
+ */
+type RemoteJwkSetOptionsWithJoseSymbols = RemoteJwkSetOptions & { [joseOption: symbol]: unknown };
+
 /** A JSON Web Key (RFC 7517) given as a plain object. */
 interface JsonWebKeyLike {
   kty?: string;
@@ -863,7 +870,7 @@ type VerifyJwtConfig = {
    * Options of the remote JWK Set (jose `RemoteJWKSetOptions` keys). The key set of a JWKS URI
    * is created by the first middleware that needs it; later middlewares reuse it as is.
    */
-  remoteJwkSet?: RemoteJwkSetOptions;
+  remoteJwkSet?: RemoteJwkSetOptions | RemoteJwkSetOptionsWithJoseSymbols;
   /**
    * mcp-auth-rs: the verified-token cache of this middleware (a token that passed every check is
    * answered from memory until its `exp`, at most the key set's max age, and never after the key

@@ -1,6 +1,7 @@
 // Differences a spec audit found between mcp-auth-rs and mcp-auth@0.2.0, each checked against the
-// reference: options that must fail closed, error bodies through `res.json`, JWK restrictions in
-// `createVerifyJwt`, URL and network errors shaped like Node's, and `NODE_EXTRA_CA_CERTS`.
+// reference: options that must fail closed, error bodies through `res.json`, jose's `customFetch`,
+// JWK restrictions in `createVerifyJwt`, URL and network errors shaped like Node's, and
+// `NODE_EXTRA_CA_CERTS`.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,7 +32,8 @@ const tokenFor = (claims = {}, key = keys.rsa) =>
   signToken({ key, claims: { iss: as.issuer, sub: 'user-1', aud: RESOURCE, exp: nowSeconds() + 600, scope: 'read', ...claims } });
 
 /** Serves `bearerAuth('jwt', options)` of `lib` (behind `before`, if given) and answers one request. */
-const answer = async (lib, options, token, { before: beforeAuth, metadata } = {}) => {
+const answer = async (lib, options, givenToken, { before: beforeAuth, metadata } = {}) => {
+  const token = givenToken ?? (await tokenFor());
   const auth = new lib.MCPAuth({
     protectedResources: {
       metadata: { resource: RESOURCE, authorizationServers: [{ metadata: metadata ?? as.camelMetadata(), type: 'oauth' }] },
@@ -113,11 +115,44 @@ test('a jwksUri that is not a URL rethrows the reference\'s TypeError (500), wit
   assert.deepEqual(result.body, { name: 'TypeError', message: 'Invalid URL', code: 'ERR_INVALID_URL', input: '/jwks' });
 });
 
-test('remoteJwkSet options keyed by a symbol (jose customFetch) are refused at creation, not ignored', () => {
-  const auth = new rs.MCPAuth({ protectedResources: { metadata: { resource: RESOURCE, authorizationServers: [{ issuer: 'https://idp.example.com', type: 'oauth' }] } } });
-  assert.throws(() => auth.bearerAuth('jwt', { resource: RESOURCE, remoteJwkSet: { [customFetch]: fetch } }), {
-    name: 'TypeError',
-    message: /customFetch/,
+describe("remoteJwkSet[customFetch] (jose's symbol): JWKS requests go through it", () => {
+  // The JWKS URI does not resolve: only the custom fetch can answer it.
+  const metadata = () => ({ ...as.camelMetadata(), jwksUri: 'https://jwks.invalid/keys' });
+  const jwks = () => ({ keys: [keys.rsa.jwk] });
+  for (const [mode, respond, status, code] of [
+    ['answers the JWKS', () => new Response(JSON.stringify(jwks()), { status: 200 }), 200],
+    ['answers 404', () => new Response('', { status: 404 }), 401, 'ERR_JOSE_GENERIC'],
+    ['times out', () => Promise.reject(new DOMException('slow', 'TimeoutError')), 401, 'ERR_JWKS_TIMEOUT'],
+    ['throws', () => Promise.reject(new Error('no route')), 401, 'JWT_VERIFICATION_FAILED'],
+  ]) {
+    test(`a custom fetch that ${mode}: the reference's answer`, T, async () => {
+      const calls = { ref: [], rs: [] };
+      const outcomes = await Promise.all(
+        LIBS.map(([name, lib]) => {
+          const fetchImpl = async (url, init) => {
+            calls[name].push([url, init.method, init.redirect, init.headers.get('accept'), init.signal instanceof AbortSignal]);
+            return respond();
+          };
+          return answer(lib, { remoteJwkSet: { [customFetch]: fetchImpl } }, null, { metadata: metadata() });
+        }),
+      );
+      assert.deepEqual(outcomes[1], outcomes[0]);
+      assert.equal(outcomes[1].status, status);
+      if (code) assert.equal(outcomes[1].body.cause.code, code);
+      assert.deepEqual(calls.rs, calls.ref);
+      assert.deepEqual(calls.rs, [['https://jwks.invalid/keys', 'GET', 'manual', 'application/json, application/jwk-set+json', true]]);
+    });
+  }
+
+  test('a middleware holding a custom fetch does not keep Node running', T, () => {
+    const script = `
+      import { customFetch } from 'jose';
+      import { MCPAuth } from 'mcp-auth-rs';
+      const auth = new MCPAuth({ protectedResources: { metadata: { resource: 'https://api.example.com/x', authorizationServers: [{ issuer: 'https://idp.example.com', type: 'oauth' }] } } });
+      auth.bearerAuth('jwt', { resource: 'https://api.example.com/x', remoteJwkSet: { [customFetch]: fetch } });
+      console.log('created');`;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(output.trim(), 'created');
   });
 });
 

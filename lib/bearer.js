@@ -181,20 +181,33 @@ export const jwtVerifyJson = (options = {}) =>
     requiredClaims: spreadOrInvalid(options?.requiredClaims),
   });
 
-/** jose's `RemoteJWKSetOptions` as JSON (`Infinity` spelled out, headers as a plain object).
- * jose's symbol-keyed options (`[customFetch]`, `[jwksCache]`) cannot apply to a key set fetched
- * in native code: refused loudly rather than ignored (a proxy or mTLS fetch silently bypassed). */
-export const remoteJwkSetJson = (options = {}) => {
-  if (options && Object.getOwnPropertySymbols(options).length) {
-    throw new TypeError(
-      'mcp-auth-rs fetches the JWKS natively: the `remoteJwkSet` options keyed by a symbol (jose\'s `customFetch`, `jwksCache`) are not supported.',
-    );
-  }
-  return jsonArg({
+/** jose's `RemoteJWKSetOptions` as JSON (`Infinity` spelled out, headers as a plain object). */
+export const remoteJwkSetJson = (options = {}) =>
+  jsonArg({
     ...options,
     cacheMaxAge: options?.cacheMaxAge === Infinity ? 'Infinity' : options?.cacheMaxAge,
     headers: options?.headers ? Object.fromEntries(new Headers(options.headers)) : undefined,
   });
+
+/**
+ * jose's `remoteJwkSet[customFetch]` as the addon's JWKS request function: called as jose calls
+ * it (URL, `{ method, signal, redirect: 'manual', headers }`), its answer handed back as
+ * `{ status, body }` (`{ timeout: true }` for jose's JWKSTimeout, `{ error }` otherwise). jose's
+ * symbols cannot be imported here: the function-valued symbol key is the custom fetch (the other
+ * one, `[jwksCache]`, holds an object; it only pre-fills a cache and is not used).
+ */
+export const jwksFetchOf = (options) => {
+  const customFetch = options && Object.getOwnPropertySymbols(options).map((key) => options[key]).find((value) => typeof value === 'function');
+  if (!customFetch) return undefined;
+  return async (request) => {
+    const { url, headers, timeoutMs } = JSON.parse(request);
+    try {
+      const response = await customFetch(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs), redirect: 'manual', headers: new Headers(headers) });
+      return JSON.stringify({ status: response.status, body: response.status === 200 ? await response.text() : '' });
+    } catch (error) {
+      return JSON.stringify(error?.name === 'TimeoutError' ? { timeout: true } : { error: String(error?.message ?? error) });
+    }
+  };
 };
 
 export const createVerifyJwt = (getKey, options) => {

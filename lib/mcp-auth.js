@@ -2,7 +2,7 @@
 import { binding, jsonArg } from './native.js';
 import { callAsync, callSync, decodeError } from './errors.js';
 import { getIssuer, serverMetadataPaths, validateServerConfig } from './discovery.js';
-import { handleBearerAuth, jwtBearerMiddleware, jwtVerifyFunction, jwtVerifyJson, policyJson, remoteJwkSetJson } from './bearer.js';
+import { handleBearerAuth, jwksFetchOf, jwtBearerMiddleware, jwtVerifyFunction, jwtVerifyJson, policyJson, remoteJwkSetJson } from './bearer.js';
 import { createDelegatedRouter, createResourceMetadataRouter } from './routers.js';
 
 const serverConfig = (config) => {
@@ -96,7 +96,7 @@ export class MCPAuth {
     if (typeof modeOrVerify === 'function') return handleBearerAuth({ verifyAccessToken: modeOrVerify, issuer, ...rest });
     if (modeOrVerify !== 'jwt') return handleBearerAuth({ verifyAccessToken: undefined, issuer, ...rest });
     const handle = callSync(() =>
-      core.jwtBearer(verifier, policyJson(rest), jwtVerifyJson(jwtVerify), remoteJwkSetJson(remoteJwkSet)),
+      core.jwtBearer(verifier, policyJson(rest), jwtVerifyJson(jwtVerify), remoteJwkSetJson(remoteJwkSet), jwksFetchOf(remoteJwkSet)),
     );
     // [REF] runtime `issuer`/`verifyAccessToken` keys replace the built-ins.
     if ('issuer' in rest || 'verifyAccessToken' in rest) {

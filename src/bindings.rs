@@ -143,10 +143,12 @@ pub async fn panic_probe_async(message: String) -> Result<String> {
 
 use crate::bearer::{self, IssuerRule, Policy};
 use crate::jose::{self, VerifyOptions};
-use crate::jwks::JwksOptions;
+use crate::jwks::{CustomFetch, HostFetch, HostFetchError, HostFetchResult, JwksOptions};
 use crate::mcp_auth::{self, Decision, JwtBearer, McpAuth, ServerLocation};
 use crate::token_cache;
+use napi::bindgen_prelude::Promise;
 use napi::bindgen_prelude::{External, PromiseRaw};
+use napi::threadsafe_function::ThreadsafeFunction;
 use napi::Env;
 use std::sync::Arc;
 
@@ -282,7 +284,7 @@ impl McpAuthCore {
     }
 
     /// `policy_json` may carry `verifiedTokenCache`: `false` turns the cache off,
-    /// `{ maxEntries }` sizes it.
+    /// `{ maxEntries }` sizes it. `jwks_fetch`: the shim's wrapper of jose's `[customFetch]`.
     #[napi(catch_unwind)]
     pub fn jwt_bearer(
         &self,
@@ -290,6 +292,7 @@ impl McpAuthCore {
         policy_json: String,
         jwt_verify_json: String,
         remote_jwk_set_json: String,
+        jwks_fetch: Option<JwksFetchFunction>,
     ) -> Result<JwtBearerRef> {
         let policy = policy_from_json(&policy_json, IssuerRule::External)?;
         let cache = match parse_json_arg(&policy_json)?.get("verifiedTokenCache") {
@@ -304,7 +307,8 @@ impl McpAuthCore {
             _ => Some(token_cache::DEFAULT_LIMITS),
         };
         let options = VerifyOptions::from_json(&parse_json_arg(&jwt_verify_json)?);
-        let jwks = JwksOptions::from_json(&parse_json_arg(&remote_jwk_set_json)?);
+        let mut jwks = JwksOptions::from_json(&parse_json_arg(&remote_jwk_set_json)?);
+        jwks.custom_fetch = jwks_fetch.map(|function| CustomFetch(Arc::new(JsJwksFetch(Arc::new(function)))));
         Ok(External::new(Arc::new(JwtBearer::new(
             self.auth()?.clone(),
             verifier as usize,
@@ -313,6 +317,38 @@ impl McpAuthCore {
             jwks,
             cache,
         ))))
+    }
+}
+
+/// `(request: string) => Promise<string>`: request `{ url, headers, timeoutMs }`, answer
+/// `{ status, body }`, `{ timeout: true }` or `{ error }` (JSON). Weak: it never keeps Node alive.
+type JwksFetchFunction = ThreadsafeFunction<String, Promise<String>, String, Status, false, true>;
+
+/// A JWKS request made by the user's `[customFetch]`, through the shim's wrapper.
+struct JsJwksFetch(Arc<JwksFetchFunction>);
+
+impl HostFetch for JsJwksFetch {
+    fn fetch(
+        &self,
+        url: String,
+        headers: Vec<(String, String)>,
+        timeout: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = HostFetchResult> + Send>> {
+        let function = Arc::clone(&self.0);
+        let headers: serde_json::Map<String, Value> = headers.into_iter().map(|(k, v)| (k, json!(v))).collect();
+        let request = json!({ "url": url, "headers": headers, "timeoutMs": timeout.as_millis() as u64 }).to_string();
+        Box::pin(async move {
+            let failed = |e: Error| HostFetchError::Failed(e.reason.clone());
+            let answer = function.call_async(request).await.map_err(failed)?.await.map_err(failed)?;
+            let answer: Value = serde_json::from_str(&answer).map_err(|e| HostFetchError::Failed(e.to_string()))?;
+            if answer.get("timeout").is_some_and(|t| t == true) {
+                return Err(HostFetchError::Timeout);
+            }
+            match (answer.get("status").and_then(Value::as_u64), answer.get("body").and_then(Value::as_str)) {
+                (Some(status), Some(body)) => Ok((status as u16, body.as_bytes().to_vec())),
+                _ => Err(HostFetchError::Failed(answer.get("error").and_then(Value::as_str).unwrap_or("").to_string())),
+            }
+        })
     }
 }
 

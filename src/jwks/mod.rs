@@ -7,9 +7,50 @@ use crate::jose::{key_type_of, JoseError, VerificationKey};
 use crate::metadata::fetch::parse_json_body;
 use reqwest::Url;
 use serde_json::{Map, Value};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
+
+/// How a JWKS request made by the host failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostFetchError {
+    /// The request's deadline passed (jose: `JWKSTimeout`).
+    Timeout,
+    Failed(String),
+}
+
+/// The answer of a JWKS request made by the host: status and body.
+pub type HostFetchResult = Result<(u16, Vec<u8>), HostFetchError>;
+
+/// A JWKS request made by the host instead of the built-in client: jose's `[customFetch]`, a
+/// JS function (proxies, mTLS, undici dispatchers). It gets the URL, the request headers and the
+/// deadline.
+pub trait HostFetch: Send + Sync {
+    fn fetch(
+        &self,
+        url: String,
+        headers: Vec<(String, String)>,
+        timeout: Duration,
+    ) -> Pin<Box<dyn Future<Output = HostFetchResult> + Send>>;
+}
+
+/// A [`HostFetch`] in the options (compared by identity).
+#[derive(Clone)]
+pub struct CustomFetch(pub Arc<dyn HostFetch>);
+
+impl std::fmt::Debug for CustomFetch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CustomFetch")
+    }
+}
+
+impl PartialEq for CustomFetch {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
 
 /// JWKS documents are small; this bounds memory against a hostile or broken endpoint.
 pub const MAX_JWKS_BYTES: usize = 1024 * 1024;
@@ -24,6 +65,8 @@ pub struct JwksOptions {
     /// RFC 5861). Zero (the default, as jose) fails tokens as soon as a refetch of a stale set fails.
     pub stale_if_error: Duration,
     pub headers: Vec<(String, String)>,
+    /// jose's `[customFetch]`: the host fetches instead of the built-in client.
+    pub custom_fetch: Option<CustomFetch>,
 }
 
 impl Default for JwksOptions {
@@ -34,6 +77,7 @@ impl Default for JwksOptions {
             max_age: Some(Duration::from_secs(600)),
             stale_if_error: Duration::ZERO,
             headers: Vec::new(),
+            custom_fetch: None,
         }
     }
 }
@@ -364,20 +408,37 @@ impl RemoteKeySet {
     }
 
     async fn fetch(&self) -> ReloadOutcome {
-        let limits = Limits { timeout: self.options.timeout, max_body_bytes: MAX_JWKS_BYTES };
-        let response = http::get(&self.url, Redirects::Refuse, &self.options.request_headers(), limits).await.map_err(
-            |failure| match failure {
-                Failure::Timeout(_) => JoseError::new("ERR_JWKS_TIMEOUT", "request timed out"),
-                Failure::TooLarge(_) => {
-                    JoseError::new("ERR_JOSE_GENERIC", "JSON Web Key Set HTTP response is too large")
+        let timed_out = || JoseError::new("ERR_JWKS_TIMEOUT", "request timed out");
+        let too_large = || JoseError::new("ERR_JOSE_GENERIC", "JSON Web Key Set HTTP response is too large");
+        let headers = self.options.request_headers();
+        let (status, body) = match &self.options.custom_fetch {
+            // The host's deadline (the signal it was given) and ours, whichever comes first.
+            Some(CustomFetch(host)) => {
+                let request = host.fetch(self.url.to_string(), headers, self.options.timeout);
+                match tokio::time::timeout(self.options.timeout, request).await {
+                    Err(_) | Ok(Err(HostFetchError::Timeout)) => return Err(timed_out()),
+                    Ok(Err(HostFetchError::Failed(message))) => return Err(JoseError::other(message)),
+                    Ok(Ok((_, body))) if body.len() > MAX_JWKS_BYTES => return Err(too_large()),
+                    Ok(Ok(answer)) => answer,
                 }
-                Failure::Network(detail, _) => JoseError::other(format!("fetch failed: {detail}")),
-            },
-        )?;
-        if response.status != 200 {
+            }
+            None => {
+                let limits = Limits { timeout: self.options.timeout, max_body_bytes: MAX_JWKS_BYTES };
+                let response =
+                    http::get(&self.url, Redirects::Refuse, &headers, limits).await.map_err(
+                        |failure| match failure {
+                            Failure::Timeout(_) => timed_out(),
+                            Failure::TooLarge(_) => too_large(),
+                            Failure::Network(detail, _) => JoseError::other(format!("fetch failed: {detail}")),
+                        },
+                    )?;
+                (response.status, response.body)
+            }
+        };
+        if status != 200 {
             return Err(JoseError::new("ERR_JOSE_GENERIC", "Expected 200 OK from the JSON Web Key Set HTTP response"));
         }
-        let document = parse_json_body(&response.body).map_err(|_| {
+        let document = parse_json_body(&body).map_err(|_| {
             JoseError::new("ERR_JOSE_GENERIC", "Failed to parse the JSON Web Key Set HTTP response as JSON")
         })?;
         KeySet::parse(&document).map(Arc::new)
