@@ -99,6 +99,13 @@ describe('options that must fail closed, as in the reference', () => {
   }
 });
 
+test("token segments decode as jose's base64url: padding only to a multiple of 4", T, async () => {
+  const token = await tokenFor();
+  assert.equal(token.split('.')[2].length % 4, 2, 'an RS256 signature needs "==" to pad');
+  assert.equal((await sameAnswer({}, `${token}==`)).status, 200);
+  assert.equal((await sameAnswer({}, `${token}=`)).status, 401);
+});
+
 test('error answers go through res.json, so a wrapper of it (an envelope) applies', T, async () => {
   const envelope = (req, res, next) => {
     const json = res.json.bind(res);
