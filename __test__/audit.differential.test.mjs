@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { customFetch, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as rs from 'mcp-auth-rs';
-import { LIBS } from './helpers/differential-runner.mjs';
+import { LIBS, withWarningsSync } from './helpers/differential-runner.mjs';
 import { startAuthServer } from './helpers/auth-server-fixture.mjs';
 import { createKeys, signToken, nowSeconds } from './helpers/tokens.mjs';
 import { closedPort } from './helpers/metadata-server.mjs';
@@ -96,6 +96,23 @@ describe('options that must fail closed, as in the reference', () => {
       const result = await sameAnswer({ jwtVerify }, await tokenFor(claims));
       assert.equal(result.status, 401);
     });
+  }
+});
+
+test('authorization-server mode with a metadata that is not an object: warning, then invalid_server_config', () => {
+  for (const metadata of [undefined, null, 'https://idp.example.com', [], new Date(0)]) {
+    const [ref, ours] = LIBS.map(([, lib]) =>
+      withWarningsSync(() => {
+        try {
+          new lib.MCPAuth({ server: { metadata, type: 'oauth' } });
+          return 'constructed';
+        } catch (error) {
+          const [first] = error.cause?.errors ?? [];
+          return { name: error.name, code: error.code, errors: [first?.code, first?.cause?.name], warnings: error.cause?.warnings };
+        }
+      }),
+    );
+    assert.deepEqual(ours, ref, String(metadata));
   }
 });
 

@@ -18,8 +18,19 @@ const normalize = (config) => {
   const hasServer = 'server' in config;
   const hasProtectedResources = 'protectedResources' in config;
   if (hasServer) {
-    // A missing server fails in Rust, after the deprecation warning (as in the reference).
-    const server = config.server === undefined || config.server === null ? undefined : serverConfig(config.server);
+    // A missing server fails in Rust, after the deprecation warning (as in the reference); so does
+    // a `metadata` that is not an object, as invalid metadata (its `{}` stand-in fails validation;
+    // the error's cause is then computed from the real value).
+    const given = config.server;
+    // What the reference's schema does not take for an object (zod's parsed types).
+    const notAnObject = (value) =>
+      typeof value !== 'object' || value === null || [Array, Date, Map, Set, Promise].some((type) => value instanceof type);
+    const server =
+      given === undefined || given === null
+        ? undefined
+        : 'metadata' in given && notAnObject(given.metadata)
+          ? { kind: 'resolved', metadata: {}, type: given.type }
+          : serverConfig(given);
     return { hasServer, hasProtectedResources, server };
   }
   if (!hasProtectedResources) return { hasServer, hasProtectedResources };
