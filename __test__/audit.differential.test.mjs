@@ -6,6 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { customFetch, exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -240,6 +241,18 @@ describe('URL and network errors shaped like Node\'s', () => {
   test("fetchServerConfig('not a url'): Node's ERR_INVALID_URL, input included", T, async () => {
     const error = await sameRejection((lib) => lib.fetchServerConfig('not a url', { type: 'oauth' }));
     assert.equal(error.input, 'not a url');
+  });
+
+  test('connection closed unanswered: cause is a SocketError UND_ERR_SOCKET, as from fetch', T, async () => {
+    const server = net.createServer((socket) => socket.once('data', () => socket.destroy()));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${server.address().port}/x`;
+      const error = await sameRejection((lib) => lib.fetchServerConfigByWellKnownUrl(url, { type: 'oauth' }));
+      assert.deepEqual([error.cause.name, error.cause.code, error.cause.message], ['SocketError', 'UND_ERR_SOCKET', 'other side closed']);
+    } finally {
+      server.close();
+    }
   });
 
   test('connection refused: cause.code ECONNREFUSED, errno and syscall as from fetch', T, async () => {

@@ -85,38 +85,32 @@ impl AuthError {
     }
 }
 
-/// A socket-level failure in the shape of Node's `net`/`dns` errors, which `fetch` puts in
-/// `error.cause`: code written as `err.cause.code === 'ECONNREFUSED'` keeps working.
+/// A socket-level failure in the shape `fetch` puts in `error.cause`, so code written as
+/// `err.cause.code === 'ECONNREFUSED'` keeps working.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SystemError {
-    pub code: &'static str,
-    /// Negative, as libuv reports it.
-    pub errno: i32,
-    pub syscall: &'static str,
-    /// `address`/`port` for `connect`, `hostname` for `getaddrinfo`.
-    pub host: String,
-    pub port: Option<u16>,
+pub enum SystemError {
+    /// Node's `net`/`dns` error: `errno` negative as libuv reports it; `address`/`port` for
+    /// `connect`, `hostname` for `getaddrinfo`.
+    Node { code: &'static str, errno: i32, syscall: &'static str, host: String, port: Option<u16> },
+    /// undici's `SocketError` (`UND_ERR_SOCKET`): the server closed the connection unanswered.
+    ClosedUnanswered,
 }
 
 impl SystemError {
-    pub fn message(&self) -> String {
-        match self.port {
-            Some(port) => format!("{} {} {}:{port}", self.syscall, self.code, self.host),
-            None => format!("{} {} {}", self.syscall, self.code, self.host),
-        }
-    }
-
     fn to_json(&self) -> Value {
-        let mut cause =
-            json!({ "message": self.message(), "errno": self.errno, "code": self.code, "syscall": self.syscall });
-        match self.port {
-            Some(port) => {
-                cause["address"] = json!(self.host);
-                cause["port"] = json!(port);
+        match self {
+            Self::Node { code, errno, syscall, host, port: Some(port) } => json!({
+                "message": format!("{syscall} {code} {host}:{port}"),
+                "errno": errno, "code": code, "syscall": syscall, "address": host, "port": port,
+            }),
+            Self::Node { code, errno, syscall, host, port: None } => json!({
+                "message": format!("{syscall} {code} {host}"),
+                "errno": errno, "code": code, "syscall": syscall, "hostname": host,
+            }),
+            Self::ClosedUnanswered => {
+                json!({ "message": "other side closed", "name": "SocketError", "code": "UND_ERR_SOCKET" })
             }
-            None => cause["hostname"] = json!(self.host),
         }
-        cause
     }
 }
 

@@ -81,32 +81,30 @@ fn extra_root_certificates() -> Vec<Certificate> {
 
 /// Errno names of the connection failures Node reports with a code (Linux numbers; the errno
 /// values are libuv's negated ones).
-const CONNECT_ERRORS: [(i32, &str); 6] = [
-    (111, "ECONNREFUSED"),
-    (104, "ECONNRESET"),
-    (110, "ETIMEDOUT"),
-    (113, "EHOSTUNREACH"),
-    (101, "ENETUNREACH"),
-    (99, "EADDRNOTAVAIL"),
-];
+const CONNECT_ERRORS: [(i32, &str); 5] =
+    [(111, "ECONNREFUSED"), (110, "ETIMEDOUT"), (113, "EHOSTUNREACH"), (101, "ENETUNREACH"), (99, "EADDRNOTAVAIL")];
 
-/// The socket or DNS failure under a request error, described as Node describes it.
-fn system_error(error: &(dyn std::error::Error + 'static), url: &Url) -> Option<SystemError> {
+/// The socket or DNS failure under a request error, described as `fetch` describes it.
+fn system_error(error: &reqwest::Error, url: &Url) -> Option<SystemError> {
     // Node prints IPv6 addresses without brackets.
     let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']').to_string();
-    let mut source = Some(error);
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(inner) = source {
-        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>().filter(|_| error.is_connect()) {
             if let Some((errno, code)) =
                 io.raw_os_error().and_then(|raw| CONNECT_ERRORS.iter().find(|(n, _)| *n == raw).copied())
             {
                 let port = url.port_or_known_default();
-                return Some(SystemError { code, errno: -errno, syscall: "connect", host, port });
+                return Some(SystemError::Node { code, errno: -errno, syscall: "connect", host, port });
             }
+        }
+        if inner.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_incomplete_message) {
+            return Some(SystemError::ClosedUnanswered);
         }
         // hyper-util reports a failed lookup as "dns error" over getaddrinfo's message.
         if inner.to_string() == "dns error" {
-            return Some(SystemError { code: "ENOTFOUND", errno: -3008, syscall: "getaddrinfo", host, port: None });
+            let code = "ENOTFOUND";
+            return Some(SystemError::Node { code, errno: -3008, syscall: "getaddrinfo", host, port: None });
         }
         source = inner.source();
     }
