@@ -874,7 +874,7 @@ type VerifyJwtConfig = {
   /**
    * mcp-auth-rs: the verified-token cache of this middleware (a token that passed every check is
    * answered from memory until its `exp`, at most the key set's max age, and never after the key
-   * set was refetched). On by default (10,000 tokens); `false` turns it off.
+   * set was refetched). On by default (1,000 tokens); `false` turns it off.
    */
   verifiedTokenCache?: boolean | { maxEntries?: number };
 };

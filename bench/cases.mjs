@@ -1,6 +1,6 @@
 // The benchmark's requests, shared by run.mjs and paired.mjs.
 
-// Larger than mcp-auth-rs's verified-token cache (10,000 entries, oldest out first) and fast-jwt's
+// Larger than mcp-auth-rs's verified-token cache (1,000 entries, oldest out first) and fast-jwt's
 // (1,000, LRU): rotating through a pool never hits a cache (a token comes back only after 12,000
 // others, long gone from both caches).
 export const POOL_SIZE = 12_000;

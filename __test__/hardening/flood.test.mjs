@@ -5,8 +5,8 @@
 // Sizes: 100,000 random-kid tokens; 100,000 untrusted-issuer tokens; 1,000 concurrent first
 // requests; 1,000,000 distinct invalid tokens; 50,000 distinct validly signed tokens (EdDSA,
 // signed here with node:crypto over the exact bytes; 200,000 would take ~40 s of signing +
-// verifying on 2 cores, so the valid flood is 50,000 — five times the verified-token cache's
-// 10,000 entries, so its eviction is exercised).
+// verifying on 2 cores, so the valid flood is 50,000 — fifty times the verified-token cache's
+// 1,000 entries, so its eviction is exercised).
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
