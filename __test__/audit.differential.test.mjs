@@ -77,6 +77,10 @@ describe('options that must fail closed, as in the reference', () => {
     });
   }
 
+  test("jwtVerify issuer ['other', 5, <issuer>]: only strings match, as jose's includes", T, async () => {
+    assert.equal((await sameAnswer({ jwtVerify: { issuer: ['other', 5, as.issuer] } }, await tokenFor())).status, 200);
+  });
+
   test('requiredScopes [1] and audience 5 compare with ===, like the reference', T, async () => {
     assert.equal((await sameAnswer({ requiredScopes: [1] }, await tokenFor({ scope: '1' }))).status, 403);
     assert.equal((await sameAnswer({ audience: 5 }, await tokenFor({ aud: '5' }))).status, 401);
@@ -92,6 +96,10 @@ describe('options that must fail closed, as in the reference', () => {
     ["requiredClaims 'exp' (spread into e, x, p)", { requiredClaims: 'exp' }, { e: 1, x: 1 }],
     ['maxTokenAge invalid, token without iat', { maxTokenAge: 'forever' }, {}],
     ['maxTokenAge invalid, token with iat', { maxTokenAge: -1 }, { iat: nowSeconds() }],
+    ['audience null', { audience: null }, {}],
+    ['clockTolerance null', { clockTolerance: null }, {}],
+    ['issuer null', { issuer: null }, {}],
+    ['algorithms null', { algorithms: null }, {}],
   ]) {
     test(`jwtVerify ${label}: every token refused as the reference refuses it`, T, async () => {
       const result = await sameAnswer({ jwtVerify }, await tokenFor(claims));

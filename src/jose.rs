@@ -498,14 +498,6 @@ pub fn duration_seconds(text: &str) -> Option<f64> {
     Some(if sign < 0.0 || ago { -seconds } else { seconds })
 }
 
-fn string_or_list(value: &Value) -> Option<Vec<String>> {
-    match value {
-        Value::String(s) => Some(vec![s.clone()]),
-        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_string)).collect(),
-        _ => None,
-    }
-}
-
 fn seconds_option(value: &Value, label: &str) -> Result<f64, String> {
     match value {
         Value::Number(n) => n.as_f64().ok_or_else(|| format!("Invalid {label} input")),
@@ -522,10 +514,16 @@ impl VerifyOptions {
         let mut invalid = Vec::new();
         let mut fail = |step: Step, message: String| invalid.push((step, message));
         let get = |key: &str| map.get(key).filter(|v| !v.is_null());
-        let algorithms = get("algorithms").map(|v| string_or_list(v).filter(|_| v.is_array()));
-        let issuer = get("issuer").map(string_or_list);
-        let clock_tolerance = get("clockTolerance").map(|v| seconds_option(v, "clockTolerance"));
-        let max_token_age = get("maxTokenAge").map(|v| seconds_option(v, "maxTokenAge"));
+        // jose checks these with `!== undefined`: a null is given (and refused or never matched).
+        let given = |key: &str| map.get(key);
+        let algorithms = given("algorithms").map(|v| match v {
+            Value::Array(items) => {
+                items.iter().map(|item| item.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()
+            }
+            _ => None,
+        });
+        let clock_tolerance = given("clockTolerance").map(|v| seconds_option(v, "clockTolerance"));
+        let max_token_age = given("maxTokenAge").map(|v| seconds_option(v, "maxTokenAge"));
         match algorithms {
             Some(None) => fail(Step::Algorithms, "\"algorithms\" option must be an array of strings".into()),
             Some(list) => parsed.algorithms = list,
@@ -533,7 +531,7 @@ impl VerifyOptions {
         }
         // jose compares with `includes`: strings of a list can match, anything else never does;
         // an audience that is neither a string nor a list throws at the comparison.
-        parsed.audience = match get("audience") {
+        parsed.audience = match given("audience") {
             Some(Value::String(one)) => Some(vec![one.clone()]),
             Some(Value::Array(items)) => Some(items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()),
             Some(_) => {
@@ -542,7 +540,11 @@ impl VerifyOptions {
             }
             None => None,
         };
-        parsed.issuer = issuer.flatten();
+        // `includes` again: only strings can match an `iss`.
+        parsed.issuer = given("issuer").map(|issuer| match issuer {
+            Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            other => other.as_str().map(str::to_string).into_iter().collect(),
+        });
         parsed.subject = get("subject").and_then(Value::as_str).map(str::to_string);
         match clock_tolerance {
             Some(Ok(t)) if t >= 0.0 && t.is_finite() => parsed.clock_tolerance = t,
@@ -558,7 +560,7 @@ impl VerifyOptions {
             Some(Err(e)) => fail(Step::MaxTokenAge, e),
             None => {}
         }
-        match get("requiredClaims") {
+        match given("requiredClaims") {
             Some(Value::Array(items)) => {
                 parsed.required_claims =
                     items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect()
