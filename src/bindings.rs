@@ -468,35 +468,21 @@ impl JwtKeyVerifier {
     }
 
     /// Verifies with the key the JS `getKey` produced, as a JWK; returns AuthInfo JSON.
-    /// `key_form` is what the user's `getKey` returned: `jwk` (an object, whose `use`/`alg`/
-    /// `key_ops` jose checks), `cryptokey`, or `other` (a KeyObject or bytes). jose reports a key
-    /// of the wrong family as unsupported, but as a TypeError for a CryptoKey, for a JWK given
-    /// for an HMAC algorithm, and for a KeyObject when one side is a secret.
+    /// `key_form`: what `getKey` returned (`jwk`, `cryptokey` or `other`, see [`jose::KeyForm`]).
     #[napi(catch_unwind)]
     pub fn verify(&self, token: String, jwk_json: String, key_form: String) -> Result<String> {
+        let form = jose::KeyForm::from_name(&key_form);
         let jwk = parse_json_arg(&jwk_json)?;
         let jws = js(jose::parse_compact(&token, &self.options).map_err(|e| bearer::token_error(&e)))?;
-        let expected = jose::key_type_of(&jws.alg);
-        if key_form == "jwk" && expected.is_some() {
-            let restrictions = jwk.as_object().map_or(Ok(()), |jwk| jose::check_jwk_restrictions(jwk, &jws.alg));
-            js(restrictions.map_err(|e| bearer::token_error(&e)))?;
+        if let Some(members) = jwk.as_object() {
+            js(jose::check_jwk_restrictions(form, members, &jws.alg).map_err(|e| bearer::token_error(&e)))?;
         }
         let key = jwk
             .as_object()
             .ok_or_else(|| "key is not a JWK".to_string())
             .and_then(jose::VerificationKey::from_jwk)
             .map_err(|e| to_js(bearer::token_error(&jose::JoseError::other(e))))?;
-        let same_family = expected.is_some_and(|t| std::mem::discriminant(&t) == std::mem::discriminant(&key.key_type));
-        let type_error = match key_form.as_str() {
-            "jwk" => expected == Some(jose::KeyType::Oct),
-            "cryptokey" => true,
-            _ => key.key_type == jose::KeyType::Oct || expected == Some(jose::KeyType::Oct),
-        };
-        if !same_family && !type_error {
-            let unsupported =
-                jose::JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Invalid or unsupported JWK for this algorithm");
-            return Err(to_js(bearer::token_error(&unsupported)));
-        }
+        js(jose::check_key_family(form, &jws.alg, key.key_type).map_err(|e| bearer::token_error(&e)))?;
         let claims = js(jose::verify_with_key(&jws, &key, &self.options).map_err(|e| bearer::token_error(&e)))?;
         js(bearer::auth_info(claims).map(|info| info.to_json()))
     }

@@ -843,9 +843,32 @@ pub fn check_claims(jws: &CompactJws<'_>, claims: Claims, options: &VerifyOption
     Ok(claims)
 }
 
-/// jose's checks of a JWK object handed to it for verifying with `alg`: its `use`, `alg` and
-/// `key_ops`, when present, must allow that (a TypeError otherwise).
-pub fn check_jwk_restrictions(jwk: &Map<String, Value>, alg: &str) -> Result<(), JoseError> {
+/// What a `createVerifyJwt` key function returned: jose checks each form differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyForm {
+    /// A JWK object.
+    Jwk,
+    CryptoKey,
+    /// A KeyObject or bytes.
+    Other,
+}
+
+impl KeyForm {
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "jwk" => Self::Jwk,
+            "cryptokey" => Self::CryptoKey,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// jose's checks of a JWK object handed to it for verifying with a supported `alg`: its `use`,
+/// `alg` and `key_ops`, when present, must allow that (a TypeError otherwise).
+pub fn check_jwk_restrictions(form: KeyForm, jwk: &Map<String, Value>, alg: &str) -> Result<(), JoseError> {
+    if form != KeyForm::Jwk || key_type_of(alg).is_none() {
+        return Ok(());
+    }
     if jwk.get("use").is_some_and(|u| u != "sig") {
         return Err(JoseError::other("Invalid key for this operation, its \"use\" must be \"sig\" when present"));
     }
@@ -862,6 +885,25 @@ pub fn check_jwk_restrictions(jwk: &Map<String, Value>, alg: &str) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// A key of another family than `alg` needs: jose reports it as unsupported, but as a TypeError
+/// for a CryptoKey, for a JWK given for an HMAC algorithm, and for a KeyObject when one side is
+/// a secret.
+pub fn check_key_family(form: KeyForm, alg: &str, key_type: KeyType) -> Result<(), JoseError> {
+    let expected = key_type_of(alg);
+    if expected.is_some_and(|t| std::mem::discriminant(&t) == std::mem::discriminant(&key_type)) {
+        return Ok(());
+    }
+    let type_error = match form {
+        KeyForm::Jwk => expected == Some(KeyType::Oct),
+        KeyForm::CryptoKey => true,
+        KeyForm::Other => key_type == KeyType::Oct || expected == Some(KeyType::Oct),
+    };
+    if type_error {
+        return Ok(());
+    }
+    Err(JoseError::new("ERR_JOSE_NOT_SUPPORTED", "Invalid or unsupported JWK for this algorithm"))
 }
 
 /// The signature check with a resolved key.
