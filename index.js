@@ -24,5 +24,6 @@ export {
   fetchServerConfigByWellKnownUrl,
   validateServerConfig,
 } from './lib/discovery.js';
-export { handleBearerAuth, createVerifyJwt } from './lib/bearer.js';
+export { handleBearerAuth } from './lib/bearer.js';
+export { createVerifyJwt } from './lib/verify-jwt.js';
 export { MCPAuth } from './lib/mcp-auth.js';

@@ -1,4 +1,4 @@
-// Differences a spec audit found between mcp-auth-rs and mcp-auth@0.2.0, each checked against the
+// Behaviors an audit of mcp-auth-rs against mcp-auth@0.2.0 singled out, each checked against the
 // reference: options that must fail closed, error bodies through `res.json`, jose's `customFetch`,
 // JWK restrictions in `createVerifyJwt`, URL and network errors shaped like Node's, and
 // `NODE_EXTRA_CA_CERTS`.
@@ -6,15 +6,14 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { customFetch, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as rs from 'mcp-auth-rs';
 import { LIBS, withWarningsSync } from './helpers/differential-runner.mjs';
-import { startAuthServer } from './helpers/auth-server-fixture.mjs';
+import { startAuthServer } from './helpers/auth-server.mjs';
 import { createKeys, signToken, nowSeconds } from './helpers/tokens.mjs';
-import { closedPort } from './helpers/metadata-server.mjs';
+import { closedPort, startHttpServer, startRawServer } from './helpers/http-server.mjs';
 
 const T = { timeout: 15_000 };
 const RESOURCE = 'https://api.example.com/notes';
@@ -23,7 +22,7 @@ let keys;
 let as;
 before(async () => {
   keys = await createKeys();
-  as = await startAuthServer(keys);
+  as = await startAuthServer({ keys });
 });
 after(async () => {
   await as?.close();
@@ -44,18 +43,15 @@ const answer = async (lib, options, givenToken, { before: beforeAuth, metadata }
   if (beforeAuth) app.use(beforeAuth);
   app.get('/mcp', auth.bearerAuth('jwt', { resource: RESOURCE, showErrorDetails: true, ...options }), (req, res) => res.json({ ok: true }));
   app.use((error, req, res, _next) => res.status(599).json({ name: error.name, message: error.message, code: error.code, input: error.input }));
-  const server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await startHttpServer({ '*': app });
   try {
-    const response = await fetch(`http://127.0.0.1:${server.address().port}/mcp`, {
+    const response = await fetch(`${server.origin}/mcp`, {
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(8000),
     });
     return { status: response.status, challenge: response.headers.get('www-authenticate'), body: await response.json() };
   } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   }
 };
 
@@ -252,14 +248,12 @@ describe('URL and network errors shaped like Node\'s', () => {
   });
 
   test('connection closed unanswered: cause is a SocketError UND_ERR_SOCKET, as from fetch', T, async () => {
-    const server = net.createServer((socket) => socket.once('data', () => socket.destroy()));
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await startRawServer(null);
     try {
-      const url = `http://127.0.0.1:${server.address().port}/x`;
-      const error = await sameRejection((lib) => lib.fetchServerConfigByWellKnownUrl(url, { type: 'oauth' }));
+      const error = await sameRejection((lib) => lib.fetchServerConfigByWellKnownUrl(`${server.origin}/x`, { type: 'oauth' }));
       assert.deepEqual([error.cause.name, error.cause.code, error.cause.message], ['SocketError', 'UND_ERR_SOCKET', 'other side closed']);
     } finally {
-      server.close();
+      await server.close();
     }
   });
 

@@ -8,10 +8,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalIdp } from '../examples/local-idp.mjs';
-import { startMetadataServer } from './helpers/metadata-server.mjs';
+import { startAuthServer } from './helpers/auth-server.mjs';
+import { closedPort } from './helpers/http-server.mjs';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'mcp-auth-rs.mjs');
-const METADATA_PATH = '/.well-known/oauth-authorization-server';
 
 /** Runs the CLI (async: the servers live in this process). */
 const cli = (...args) =>
@@ -80,32 +80,29 @@ describe('mcp-auth-rs check: the local OpenID provider', { timeout: 60_000 }, ()
 });
 
 describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 }, () => {
-  let srv;
+  let as;
   let issuer;
-  /** RFC 8414 metadata that passes every check, with `overrides` applied (undefined deletes). */
-  const serve = (overrides = {}, jwks = { body: { keys: [GOOD_KEY] } }) => {
-    const metadata = {
-      issuer,
-      authorization_endpoint: `${issuer}/authorize`,
-      token_endpoint: `${issuer}/token`,
-      registration_endpoint: `${issuer}/register`,
-      jwks_uri: `${issuer}/jwks`,
-      response_types_supported: ['code'],
-      grant_types_supported: ['authorization_code', 'refresh_token'],
-      code_challenge_methods_supported: ['S256'],
-      ...overrides,
-    };
-    srv.clearRoutes();
-    srv.route(METADATA_PATH, { body: JSON.parse(JSON.stringify(metadata)) });
-    srv.route('/jwks', jwks);
+  let published = [GOOD_KEY];
+  /**
+   * Metadata that passes every check (the fake server's, with grant types), with `overrides`
+   * applied (undefined deletes); a JWKS of `keys`, or the JWKS fault `jwks` (e.g. 404).
+   */
+  const serve = (overrides = {}, { keys = [GOOD_KEY], jwks = 'ok' } = {}) => {
+    const changes = { grant_types_supported: ['authorization_code', 'refresh_token'], ...overrides };
+    published = keys;
+    as.set({
+      jwks,
+      metadataExtra: Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
+      metadataOmit: Object.keys(changes).filter((key) => changes[key] === undefined),
+    });
   };
 
   before(async () => {
-    srv = await startMetadataServer();
-    issuer = srv.origin;
+    as = await startAuthServer({ jwks: () => ({ keys: published }) });
+    issuer = as.issuer;
   });
   after(async () => {
-    await srv?.close();
+    await as?.close();
   });
 
   test('a compliant server that advertises resource indicators: all ✔, exit 0', async () => {
@@ -149,7 +146,7 @@ describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 },
   });
 
   test('JWKS answers 404', async () => {
-    serve({}, { status: 404, body: { error: 'not_found' } });
+    serve({}, { jwks: 404 });
     const { code, stdout } = await cli('check', issuer);
     assert.equal(code, 1);
     const [symbol, message] = line(stdout, 'jwks');
@@ -165,14 +162,14 @@ describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 },
   });
 
   test('only an RSA-1024 key: ✖; next to a good key: ⚠', async () => {
-    serve({}, { body: { keys: [SMALL_KEY] } });
+    serve({}, { keys: [SMALL_KEY] });
     const only = await cli('check', issuer);
     assert.equal(only.code, 1);
     const [symbol, message] = line(only.stdout, 'jwks');
     assert.equal(symbol, '✖');
     assert.match(message, /no usable key .*RS256 1024-bit kid small: RSA keys under 2048 bits are rejected/);
 
-    serve({}, { body: { keys: [GOOD_KEY, SMALL_KEY] } });
+    serve({}, { keys: [GOOD_KEY, SMALL_KEY] });
     const mixed = await cli('check', issuer);
     assert.equal(mixed.code, 0, mixed.stdout);
     assert.equal(line(mixed.stdout, 'jwks')[0], '⚠');
@@ -192,9 +189,7 @@ describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 },
   });
 
   test('unreachable server', async () => {
-    const gone = await startMetadataServer();
-    const deadIssuer = gone.origin;
-    await gone.close();
+    const deadIssuer = `http://127.0.0.1:${await closedPort()}`;
     const human = await cli('check', deadIssuer);
     assert.equal(human.code, 1);
     const [symbol, message] = line(human.stdout, 'metadata');

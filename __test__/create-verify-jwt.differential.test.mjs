@@ -21,6 +21,14 @@ const sign = (claims, { alg = 'RS256', key = privateKey, header = {} } = {}) =>
   new jose.SignJWT(claims).setProtectedHeader({ alg, kid: 'k', ...header }).sign(key);
 const claims = { iss: 'https://issuer.example', sub: 'user', scope: 'read write', azp: 'client', exp: now + 600, aud: 'api' };
 
+const withSignature = (token, change) => {
+  const end = token.lastIndexOf('.') + 1;
+  return token.slice(0, end) + change(token.slice(end));
+};
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+// A 32-byte signature is 43 characters; the last one carries 4 bits of it and 2 unused bits.
+const flipLastUnusedBit = (sig) => sig.slice(0, -1) + B64URL[B64URL.indexOf(sig.at(-1)) ^ 1];
+
 const outcome = async (lib, getKey, token, options) => {
   try {
     const { token: _token, ...info } = await lib.createVerifyJwt(getKey, options)(token);
@@ -49,6 +57,11 @@ const CASES = [
   ['RS256 token, EC key', async () => jose.exportJWK(ecKeys.publicKey), () => sign(claims)],
   ['missing sub', () => publicJwk, () => sign({ ...claims, sub: undefined })],
   ['malformed token', () => publicJwk, () => 'not.a.jwt'],
+  // The HMAC signature is compared as the bytes jose's forgiving base64url decoder gives.
+  ['HS256, signature padded with "="', () => secret, async () => `${await sign(claims, { alg: 'HS256', key: secret })}=`],
+  ['HS256, whitespace inside the signature', () => secret, async () => withSignature(await sign(claims, { alg: 'HS256', key: secret }), (sig) => `${sig.slice(0, 10)} \n${sig.slice(10)}`)],
+  ['HS256, unused trailing bits set', () => secret, async () => withSignature(await sign(claims, { alg: 'HS256', key: secret }), flipLastUnusedBit)],
+  ['HS256, signature one byte short', () => secret, async () => withSignature(await sign(claims, { alg: 'HS256', key: secret }), (sig) => sig.slice(0, -3))],
 ];
 
 for (const [label, getKey, makeToken, options] of CASES) {

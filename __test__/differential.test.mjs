@@ -3,7 +3,7 @@
 //
 // Deliberate differences, EXCLUDED from comparison (documented improvements of mcp-auth-rs):
 //  - An async `transpileData` is awaited by us (the reference validates the returned Promise and
-//    rejects with invalid_server_metadata; spec §6 item 56 / §7 item 7). Only sync hooks are
+//    rejects with invalid_server_metadata; docs/behavior.md, differences from mcp-auth). Only sync hooks are
 //    compared here; discovery.test.mjs covers the async case.
 //  - `requestTimeout` / `maxResponseBytes` options and their defaults (10 s, 1 MiB): the reference
 //    has no limits. Only small, prompt responses are compared here.
@@ -21,7 +21,8 @@ import assert from 'node:assert/strict';
 import { z } from 'zod';
 import * as ref from 'mcp-auth';
 import * as rs from 'mcp-auth-rs';
-import { startMetadataServer, startRawServer, closedPort, within, settle } from './helpers/metadata-server.mjs';
+import { startHttpServer, startRawServer, closedPort } from './helpers/http-server.mjs';
+import { within, settle } from './helpers/util.mjs';
 import { snakeMetadata, camelMetadata, fullSnakeMetadata } from './helpers/fixtures.mjs';
 
 const T = { timeout: 10000 };
@@ -34,7 +35,7 @@ let srv;
 let o;
 
 before(async () => {
-  srv = await startMetadataServer();
+  srv = await startHttpServer();
   o = srv.origin;
 });
 after(async () => {

@@ -1,12 +1,12 @@
-// fetchServerConfig / fetchServerConfigByWellKnownUrl against a real local HTTP server
-// (spec §3.11, §6 items 50-57), plus our documented additions (requestTimeout, maxResponseBytes,
-// awaited async transpileData).
+// fetchServerConfig / fetchServerConfigByWellKnownUrl against a real local HTTP server, plus our
+// documented additions (requestTimeout, maxResponseBytes, awaited async transpileData).
 
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { ZodError } from 'zod';
 import * as rs from 'mcp-auth-rs';
-import { startMetadataServer, startRawServer, closedPort, within, settle } from './helpers/metadata-server.mjs';
+import { startHttpServer, startRawServer, closedPort } from './helpers/http-server.mjs';
+import { within, settle } from './helpers/util.mjs';
 import { snakeMetadata, camelMetadata, fullSnakeMetadata, fullCamelMetadata, AUTH_SERVER_SNAKE_KEYS, toCamel } from './helpers/fixtures.mjs';
 
 const T = { timeout: 5000 };
@@ -19,7 +19,7 @@ let srv;
 let o; // origin, e.g. http://127.0.0.1:12345
 
 before(async () => {
-  srv = await startMetadataServer();
+  srv = await startHttpServer();
   o = srv.origin;
 });
 after(async () => {
@@ -56,7 +56,7 @@ const assertInvalidMetadata = (err) => {
   assert.equal(err.message, INVALID_MESSAGE);
 };
 
-describe('well-known URL derivation: exact request target received (spec §3.11 table)', () => {
+describe('well-known URL derivation: exact request target received', () => {
   // [issuer suffix, OAuth target, OIDC target]
   const cases = [
     ['', OAUTH, OIDC],
@@ -65,7 +65,7 @@ describe('well-known URL derivation: exact request target received (spec §3.11 
     ['/tenant/', `${OAUTH}/tenant`, `/tenant${OIDC}`],
     ['/a//b/', `${OAUTH}/a/b`, `/a/b${OIDC}`],
     ['/t/?x=1#f', `${OAUTH}/t?x=1`, `/t${OIDC}`], // OAuth keeps the query, OIDC drops it; fragment never sent
-    ['/p/?x=1#f', `${OAUTH}/p?x=1`, `/p${OIDC}`], // §6 item 50 / 51
+    ['/p/?x=1#f', `${OAUTH}/p?x=1`, `/p${OIDC}`], // oauth keeps the query, oidc drops it; the fragment never goes out
   ];
 
   for (const [suffix, oauthTarget, oidcTarget] of cases) {
@@ -86,7 +86,7 @@ describe('well-known URL derivation: exact request target received (spec §3.11 
     });
   }
 
-  test('oidc with a query but no fragment (§6 item 51): query dropped', T, async () => {
+  test('oidc with a query but no fragment: query dropped', T, async () => {
     srv.route(`/p${OIDC}`, { body: snakeMetadata() });
     await within(rs.fetchServerConfig(`${o}/p/?x=1`, { type: 'oidc' }), 4000);
     assert.deepEqual(srv.paths(), [`/p${OIDC}`]);
@@ -194,7 +194,7 @@ describe('HTTP and body errors', () => {
     });
   }
 
-  test('§6 item 52: 404 for an OIDC issuer without path', T, async () => {
+  test('404 for an OIDC issuer without path', T, async () => {
     const err = await rejection(rs.fetchServerConfig(`${o}/`, { type: 'oidc' }));
     assertConfigFetchError(err, `${o}/.well-known/openid-configuration`, 'Not Found');
   });
@@ -411,42 +411,37 @@ describe('transpileData', () => {
     assert.deepEqual(result.metadata, camelMetadata());
   });
 
-  test('an exception inside transpileData propagates unchanged (same object)', T, async () => {
+  /** The rejection of a fetch whose `transpileData` is `transpileData`. */
+  const transpileRejection = (transpileData) => {
     srv.route('/ok', { body: snakeMetadata() });
+    return rejection(rs.fetchServerConfigByWellKnownUrl(`${o}/ok`, { type: 'oauth', transpileData }));
+  };
+
+  test('an exception inside transpileData propagates unchanged (same object)', T, async () => {
     const boom = new RangeError('boom from transpile');
-    const err = await rejection(
-      rs.fetchServerConfigByWellKnownUrl(`${o}/ok`, {
-        type: 'oauth',
-        transpileData: () => {
-          throw boom;
-        },
+    assert.equal(
+      await transpileRejection(() => {
+        throw boom;
       }),
+      boom,
     );
-    assert.equal(err, boom);
     const thrownValue = { not: 'an error' };
-    const err2 = await rejection(
-      rs.fetchServerConfigByWellKnownUrl(`${o}/ok`, {
-        type: 'oauth',
-        transpileData: () => {
-          throw thrownValue;
-        },
+    assert.equal(
+      await transpileRejection(() => {
+        throw thrownValue;
       }),
+      thrownValue,
     );
-    assert.equal(err2, thrownValue);
   });
 
   test('a rejecting async transpileData propagates its rejection unchanged', T, async () => {
-    srv.route('/ok', { body: snakeMetadata() });
     const boom = new Error('async boom');
-    const err = await rejection(
-      rs.fetchServerConfigByWellKnownUrl(`${o}/ok`, {
-        type: 'oauth',
-        transpileData: async () => {
-          throw boom;
-        },
+    assert.equal(
+      await transpileRejection(async () => {
+        throw boom;
       }),
+      boom,
     );
-    assert.equal(err, boom);
   });
 
   test('an invalid transpiled result → invalid_server_metadata whose cause.metadata is the ORIGINAL body', T, async () => {

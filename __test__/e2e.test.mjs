@@ -8,7 +8,6 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import crypto from 'node:crypto';
 import express from 'express';
 import * as jose from 'jose';
@@ -19,64 +18,20 @@ import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
 import { startLocalIdp } from '../examples/local-idp.mjs';
 import { HeadlessOAuthProvider } from '../examples/headless-client.mjs';
 import { mountMcpEndpoint } from '../examples/mcp-endpoint.mjs';
+import { startHttpServer } from './helpers/http-server.mjs';
+import { b64url, sleep, within } from './helpers/util.mjs';
 
 const T = { timeout: 20_000 };
 const OIDC_PATH = '/.well-known/openid-configuration';
 const PRM_PATH = '/.well-known/oauth-protected-resource/mcp';
 
-/** Rejects if `promise` does not settle within `ms`. */
-const within = (promise, ms, what) => {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-};
-
 const sha256 = (s) => crypto.createHash('sha256').update(s).digest('base64url');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** An HTTP server on 127.0.0.1 whose request handler is attached later (port known up front). */
+/** An HTTP server on 127.0.0.1 whose app is attached later (`srv.route('*', app)`): its port is known up front. */
 const listenLater = async () => {
-  const sockets = new Set();
-  const requests = [];
-  let handler = (_req, res) => {
-    res.statusCode = 503;
-    res.end();
-  };
-  const server = http.createServer((req, res) => {
-    requests.push({ method: req.method, url: req.url });
-    handler(req, res);
-  });
-  server.requestTimeout = 10_000;
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
-  let closed;
-  return {
-    port,
-    origin: `http://127.0.0.1:${port}`,
-    requests,
-    setHandler(h) {
-      handler = h;
-    },
-    close() {
-      closed ??= new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        for (const s of sockets) s.destroy();
-      });
-      return closed;
-    },
-  };
+  const srv = await startHttpServer();
+  srv.server.requestTimeout = 10_000;
+  return srv;
 };
 
 /** The MCP server app: PRM router, bearer auth on /mcp (read), /mcp-admin (read + admin), /mcp-debug. */
@@ -129,8 +84,6 @@ const rejectionCode = async (origin, token) => {
   return r.body.cause?.code;
 };
 
-const b64urlJson = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
-
 // ---------------------------------------------------------------------------------------------
 
 let idp; // the trusted IdP
@@ -176,7 +129,7 @@ before(async () => {
       },
     },
   });
-  resolvedSrv.setHandler(buildMcpApp({ mcpAuth: resolvedSrv.mcpAuth, resource: resolvedSrv.resource }));
+  resolvedSrv.route('*', buildMcpApp({ mcpAuth: resolvedSrv.mcpAuth, resource: resolvedSrv.resource }));
 
   // Discovery config: nothing fetched until the first token has to be verified.
   discoverySrv.mcpAuth = new MCPAuth({
@@ -188,7 +141,7 @@ before(async () => {
       },
     },
   });
-  discoverySrv.setHandler(buildMcpApp({ mcpAuth: discoverySrv.mcpAuth, resource: discoverySrv.resource }));
+  discoverySrv.route('*', buildMcpApp({ mcpAuth: discoverySrv.mcpAuth, resource: discoverySrv.resource }));
 });
 
 after(async () => {
@@ -376,28 +329,21 @@ for (const mode of ['resolved', 'discovery']) {
       assert.equal(await rejectionCode(srv().origin, shortToken), 'ERR_JWT_EXPIRED');
     });
 
-    test('token signed by a different key (same kid as the IdP key) → 401', T, async () => {
-      const { privateKey } = await jose.generateKeyPair('RS256');
-      const claims = jose.decodeJwt(fullToken);
-      const forged = await new jose.SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: idp.signingKey.kid })
-        .sign(privateKey);
-      const r = await postMcp(`${srv().origin}/mcp`, `Bearer ${forged}`);
-      assert.equal(r.status, 401);
-      assert.equal(r.body.error, 'invalid_token');
-      assert.equal(await rejectionCode(srv().origin, forged), 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
-    });
-
-    test('token signed by a different key (unknown kid) → 401', T, async () => {
-      const { privateKey } = await jose.generateKeyPair('RS256');
-      const forged = await new jose.SignJWT(jose.decodeJwt(fullToken))
-        .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: 'attacker-key' })
-        .sign(privateKey);
-      const r = await postMcp(`${srv().origin}/mcp`, `Bearer ${forged}`);
-      assert.equal(r.status, 401);
-      assert.equal(r.body.error, 'invalid_token');
-      assert.equal(await rejectionCode(srv().origin, forged), 'ERR_JWKS_NO_MATCHING_KEY');
-    });
+    for (const [label, kid, code] of [
+      ['same kid as the IdP key', () => idp.signingKey.kid, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'],
+      ['unknown kid', () => 'attacker-key', 'ERR_JWKS_NO_MATCHING_KEY'],
+    ]) {
+      test(`token signed by a different key (${label}) → 401`, T, async () => {
+        const { privateKey } = await jose.generateKeyPair('RS256');
+        const forged = await new jose.SignJWT(jose.decodeJwt(fullToken))
+          .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: kid() })
+          .sign(privateKey);
+        const r = await postMcp(`${srv().origin}/mcp`, `Bearer ${forged}`);
+        assert.equal(r.status, 401);
+        assert.equal(r.body.error, 'invalid_token');
+        assert.equal(await rejectionCode(srv().origin, forged), code);
+      });
+    }
 
     test('token from an untrusted IdP (valid signature, other issuer) → 401', T, async () => {
       const { access_token: rogue } = await within(rogueIdp.getAccessToken({ resource: srv().resource }), 10_000, 'token');
@@ -426,7 +372,7 @@ for (const mode of ['resolved', 'discovery']) {
         { ...claims, sub: 'someone-else' },
         { ...claims, exp: claims.exp + 3600 },
       ]) {
-        const tampered = `${header}.${b64urlJson(changed)}.${signature}`;
+        const tampered = `${header}.${b64url(changed)}.${signature}`;
         const r = await postMcp(`${srv().origin}/mcp`, `Bearer ${tampered}`);
         assert.equal(r.status, 401, `tampered ${JSON.stringify(changed)}`);
         assert.equal(r.body.error, 'invalid_token');

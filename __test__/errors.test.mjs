@@ -1,4 +1,4 @@
-// Error classes and description tables (spec §3.1, §5), and ESM/CJS identity of the exports.
+// Error classes and description tables, and ESM/CJS identity of the exports.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -284,13 +284,13 @@ describe('MCPAuthBearerAuthError.toJson: errorUri and missingScopes', () => {
   });
 });
 
-describe('description tables (spec §5)', () => {
+describe('description tables', () => {
   for (const [exportName, expected] of [
     ['authServerErrorDescription', AUTH_SERVER_ERROR_DESCRIPTION],
     ['bearerAuthErrorDescription', BEARER_AUTH_ERROR_DESCRIPTION],
     ['tokenVerificationErrorDescription', TOKEN_VERIFICATION_ERROR_DESCRIPTION],
   ]) {
-    test(`${exportName}: frozen, exactly the spec's keys (in order) and texts`, T, () => {
+    test(`${exportName}: frozen, exactly the reference's keys (in order) and texts`, T, () => {
       const table = rs[exportName];
       assert.equal(Object.isFrozen(table), true);
       assert.deepEqual(Object.keys(table), Object.keys(expected));

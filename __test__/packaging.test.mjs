@@ -3,10 +3,11 @@
 // Packs the main package and the linux-x64-gnu platform package (a temp copy of npm/linux-x64-gnu
 // plus the built addon), checks their file lists and sizes, installs both tarballs with express 5
 // and the MCP SDK from the registry into a fresh app in os.tmpdir() (no link to this source tree),
-// and runs an ESM and a CommonJS consumer there as child processes. Each consumer serves its own
-// RFC 8414 metadata + JWKS on 127.0.0.1, signs an RS256 token with node:crypto and calls an MCP
-// server guarded by `bearerAuth('jwt')`. Also: the installed `mcp-auth-rs` bin runs, and a missing
-// platform package gives the error that names it.
+// and runs an ESM and a CommonJS consumer there as child processes. Each consumer fetches the
+// metadata of this test's fake authorization server (helpers/auth-server.mjs, on 127.0.0.1), gets
+// a token from its token endpoint (client credentials grant) and calls an MCP server guarded by
+// `bearerAuth('jwt')`. Also: the installed `mcp-auth-rs` bin runs, and a missing platform package
+// gives the error that names it.
 //
 // Needs the built addon (`npm run build`) and the npm registry; runs on linux x64 (glibc) only.
 import { after, before, describe, test } from 'node:test';
@@ -17,6 +18,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startAuthServer } from './helpers/auth-server.mjs';
+import { createKeys } from './helpers/tokens.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
@@ -75,10 +78,15 @@ test('platform package manifests match napi.targets', () => {
     assert.equal(manifest.main, binary, `${name}: main`);
     assert.deepEqual(manifest.files, [binary], `${name}: files`);
     assert.equal(manifest.license, pkg.license);
-    // Pinned to the same version, as `napi pre-publish` sets it.
-    assert.equal(pkg.optionalDependencies?.[name], pkg.version, `optionalDependencies.${name}`);
   }
-  assert.deepEqual(Object.keys(pkg.optionalDependencies).sort(), pkg.napi.targets.map((t) => `${pkg.name}-${TARGETS[t].dir}`).sort());
+  // The committed manifest names no platform package: they are unpublished until a release, so no
+  // lock file could hold them and `npm ci` would fail. The release job's `napi pre-publish` adds one
+  // per napi target, pinned to the package version, to the package.json it publishes.
+  const platformDeps = Object.keys(pkg.optionalDependencies ?? {}).filter((dep) => dep.startsWith(`${pkg.name}-`));
+  assert.deepEqual(platformDeps, [], 'platform optionalDependencies are added at release time (`napi pre-publish`)');
+  // The lock file's root entry agrees (what `npm ci` checks).
+  const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+  assert.deepEqual(lock.packages[''].optionalDependencies, pkg.optionalDependencies);
 });
 
 describe('npm tarballs, installed into a fresh Express 5 app', { skip, timeout: 120_000 }, () => {
@@ -125,7 +133,9 @@ describe('npm tarballs, installed into a fresh Express 5 app', { skip, timeout: 
   });
 
   describe('consumer app', () => {
+    let as;
     before(async () => {
+      as = await startAuthServer({ keys: await createKeys() });
       app = path.join(tmp, 'app');
       await mkdir(app);
       await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'consumer-app', private: true, version: '1.0.0' }));
@@ -135,6 +145,9 @@ describe('npm tarballs, installed into a fresh Express 5 app', { skip, timeout: 
       });
       await writeFile(path.join(app, 'consumer.mjs'), consumerSource('esm'));
       await writeFile(path.join(app, 'consumer.cjs'), consumerSource('cjs'));
+    });
+    after(async () => {
+      await as?.close();
     });
 
     test('installed from the tarballs, not from the source tree', async () => {
@@ -147,12 +160,13 @@ describe('npm tarballs, installed into a fresh Express 5 app', { skip, timeout: 
 
     for (const [format, file] of [['ESM', 'consumer.mjs'], ['CommonJS', 'consumer.cjs']]) {
       test(`${format} consumer: valid token → 200, none → 401 with resource_metadata`, async () => {
-        const result = await run(process.execPath, [file], { cwd: app, timeout: 30_000 });
+        const result = await run(process.execPath, [file], { cwd: app, timeout: 30_000, env: { ...cleanEnv(), CONSUMER_ISSUER: as.issuer } });
         assert.equal(result.code, 0, `${file} failed:\n${result.stderr}\n${result.stdout}`);
         const report = JSON.parse(result.stdout.trim().split('\n').at(-1));
         assert.ok(report.resolved.startsWith(path.join(app, 'node_modules', pkg.name)), report.resolved);
         assert.equal(report.authorized.status, 200);
         assert.equal(report.authorized.subject, 'consumer-user');
+        assert.equal(report.issuer, as.issuer);
         assert.equal(report.authorized.issuer, report.issuer);
         assert.equal(report.unauthorized.status, 401);
         assert.match(report.unauthorized.wwwAuthenticate, /^Bearer /);
@@ -191,19 +205,20 @@ describe('npm tarballs, installed into a fresh Express 5 app', { skip, timeout: 
   });
 });
 
-/** The consumer program, as an ES module or a CommonJS script; prints one JSON report line. */
+/**
+ * The consumer program, as an ES module or a CommonJS script; prints one JSON report line. The
+ * authorization server's issuer comes in `CONSUMER_ISSUER`.
+ */
 function consumerSource(format) {
   const imports =
     format === 'esm'
-      ? `import crypto from 'node:crypto';
-import http from 'node:http';
+      ? `import http from 'node:http';
 import express from 'express';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
 const resolved = import.meta.resolve('mcp-auth-rs').replace('file://', '');`
-      : `const crypto = require('node:crypto');
-const http = require('node:http');
+      : `const http = require('node:http');
 const express = require('express');
 const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js');
 const { StreamableHTTPServerTransport } = require('@modelcontextprotocol/sdk/server/streamableHttp.js');
@@ -213,32 +228,17 @@ const resolved = require.resolve('mcp-auth-rs');`;
 
 setTimeout(() => { console.error('consumer timed out'); process.exit(3); }, 20000).unref();
 
-const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
-const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
 async function main() {
-  // The authorization server: RFC 8414 metadata and a JWKS with one RS256 key.
-  const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' };
-  const authServer = http.createServer();
-  const issuer = 'http://127.0.0.1:' + (await listen(authServer));
-  authServer.on('request', (req, res) => {
-    const body =
-      req.url === '/.well-known/oauth-authorization-server'
-        ? { issuer, authorization_endpoint: issuer + '/authorize', token_endpoint: issuer + '/token', jwks_uri: issuer + '/jwks',
-            response_types_supported: ['code'], grant_types_supported: ['authorization_code'], code_challenge_methods_supported: ['S256'] }
-        : req.url === '/jwks' ? { keys: [jwk] } : undefined;
-    res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(body ?? {}));
-  });
+  const issuer = process.env.CONSUMER_ISSUER;
+  const config = await fetchServerConfig(issuer, { type: 'oauth' });
 
   // The MCP server (stateless Streamable HTTP, JSON responses) guarded by mcp-auth-rs.
   const app = express();
   const mcpServer = http.createServer(app);
-  const origin = 'http://127.0.0.1:' + (await listen(mcpServer));
+  await new Promise((resolve) => mcpServer.listen(0, '127.0.0.1', resolve));
+  const origin = 'http://127.0.0.1:' + mcpServer.address().port;
   const resource = origin + '/mcp';
-  const mcpAuth = new MCPAuth({
-    protectedResources: { metadata: { resource, authorizationServers: [await fetchServerConfig(issuer, { type: 'oauth' })] } },
-  });
+  const mcpAuth = new MCPAuth({ protectedResources: { metadata: { resource, authorizationServers: [config] } } });
   app.use(mcpAuth.protectedResourceMetadataRouter());
   app.post('/mcp', express.json(), mcpAuth.bearerAuth('jwt', { resource, audience: resource }), async (req, res) => {
     const server = new McpServer({ name: 'consumer', version: '1.0.0' });
@@ -251,10 +251,12 @@ async function main() {
     await transport.handleRequest(req, res, req.body);
   });
 
-  const now = Math.floor(Date.now() / 1000);
-  const signingInput = b64({ alg: 'RS256', typ: 'JWT', kid: 'k1' }) + '.' +
-    b64({ iss: issuer, sub: 'consumer-user', aud: resource, iat: now, exp: now + 300, scope: 'read', client_id: 'consumer' });
-  const token = signingInput + '.' + crypto.sign('sha256', Buffer.from(signingInput), privateKey).toString('base64url');
+  // A token for the resource from the authorization server's token endpoint.
+  const tokenResponse = await fetch(config.metadata.tokenEndpoint, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'consumer-user', resource, scope: 'read' }),
+  });
+  const { access_token: token } = await tokenResponse.json();
   const call = (headers) =>
     fetch(resource, {
       method: 'POST',
@@ -275,8 +277,7 @@ async function main() {
     unauthorized: { status: denied.status, wwwAuthenticate: denied.headers.get('www-authenticate') },
   }));
   mcpServer.closeAllConnections();
-  authServer.closeAllConnections();
-  await Promise.all([mcpServer, authServer].map((s) => new Promise((resolve) => s.close(resolve))));
+  await new Promise((resolve) => mcpServer.close(resolve));
 }
 
 main().catch((error) => { console.error(error); process.exit(1); });

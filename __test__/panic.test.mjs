@@ -1,19 +1,23 @@
 // A Rust panic must surface as a JS error (sync: thrown; async: rejected promise), never abort
-// the Node process; the addon keeps working afterwards.
+// the Node process; the addon keeps working afterwards. The panic probes exist only in the test
+// addon (the shipped one has none).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import * as rs from 'mcp-auth-rs';
-import { within, startMetadataServer } from './helpers/metadata-server.mjs';
+import { testAddon as binding } from './helpers/test-addon.mjs';
+import { within } from './helpers/util.mjs';
+import { startHttpServer } from './helpers/http-server.mjs';
 
 const require = createRequire(import.meta.url);
-const binding = require('../binding.cjs');
 const T = { timeout: 5000 };
 
-test('the internal binding exposes the panic probes', T, () => {
+test('the test addon exposes the panic probes; the shipped addon does not', T, () => {
   assert.equal(typeof binding.panicProbe, 'function');
   assert.equal(typeof binding.panicProbeAsync, 'function');
+  const shipped = require('../binding.cjs');
+  assert.equal(shipped.panicProbe, undefined);
+  assert.equal(shipped.codecProbeDecisions, undefined);
 });
 
 test('panicProbe (sync) throws an Error; the process stays alive; a later call throws again', T, () => {
@@ -63,49 +67,25 @@ test('after the panics, normal exports still work (sync and async native paths)'
   assert.throws(() => binding.panicProbe('one more'), Error);
   await assert.rejects(binding.panicProbeAsync('one more'), Error);
 
-  const valid = rs.validateServerConfig({
-    metadata: {
-      issuer: 'https://idp.example.com',
-      authorizationEndpoint: 'https://idp.example.com/authorize',
-      tokenEndpoint: 'https://idp.example.com/token',
-      responseTypesSupported: ['code'],
-      codeChallengeMethodsSupported: ['S256'],
-      registrationEndpoint: 'https://idp.example.com/register',
-    },
-    type: 'oauth',
-  });
-  assert.deepEqual(valid, { isValid: true, warnings: [] });
-
-  // Async native path (URL derivation + fetch): an unparsable issuer rejects normally.
-  const err = await within(
-    rs.fetchServerConfig('not a url', { type: 'oauth' }).catch((e) => e),
-    3000,
-    'fetchServerConfig',
-  );
-  assert.ok(err instanceof TypeError);
-  assert.equal(err.code, 'ERR_INVALID_URL');
+  // The same addon's sync and async exports, called as the JS layer calls them.
+  const metadata = {
+    issuer: 'https://idp.example.com',
+    authorizationEndpoint: 'https://idp.example.com/authorize',
+    tokenEndpoint: 'https://idp.example.com/token',
+    responseTypesSupported: ['code'],
+    codeChallengeMethodsSupported: ['S256'],
+    registrationEndpoint: 'https://idp.example.com/register',
+  };
+  assert.deepEqual(JSON.parse(binding.validateServerConfig(JSON.stringify(metadata), false)), { isValid: true, warnings: [] });
+  assert.throws(() => binding.wellKnownUrl('not a url', 'oauth'), /ERR_INVALID_URL/);
 
   // A real fetch over the async runtime after the async panics.
-  const srv = await startMetadataServer({
-    '/.well-known/openid-configuration': {
-      body: {
-        issuer: 'https://idp.example.com',
-        authorization_endpoint: 'a',
-        token_endpoint: 't',
-        response_types_supported: ['code'],
-      },
-    },
-  });
+  const document = { issuer: 'https://idp.example.com', authorization_endpoint: 'a' };
+  const srv = await startHttpServer({ '/.well-known/openid-configuration': { body: document } });
   try {
-    const resolved = await within(rs.fetchServerConfig(srv.origin, { type: 'oidc' }), 3000, 'fetch after panics');
-    assert.deepEqual(resolved, {
-      metadata: { issuer: 'https://idp.example.com', authorizationEndpoint: 'a', tokenEndpoint: 't', responseTypesSupported: ['code'] },
-      type: 'oidc',
-    });
+    const text = await within(binding.fetchMetadataText(`${srv.origin}/.well-known/openid-configuration`), 3000, 'fetch after panics');
+    assert.deepEqual(JSON.parse(text), document);
   } finally {
     await srv.close();
   }
-
-  assert.equal(new rs.MCPAuthAuthServerError('missing_jwks_uri').message,
-    'The server metadata does not contain a JWKS URI, which is required for JWT verification.');
 });

@@ -1,5 +1,4 @@
-// validateServerConfig (spec §3.12, §5, §6 items 58-62), getIssuer (§3.13), serverMetadataPaths,
-// defaultValues and the four zod schemas (§1.1, §2).
+// validateServerConfig, getIssuer, serverMetadataPaths, defaultValues and the four zod schemas.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,7 +25,7 @@ const ALL_SUCCESSES = [
 ];
 
 describe('validateServerConfig', () => {
-  test('§6 item 58: fully valid → exactly { isValid: true, warnings: [] }', T, () => {
+  test('fully valid → exactly { isValid: true, warnings: [] }', T, () => {
     const result = validate(camelMetadata());
     assert.deepEqual(result, { isValid: true, warnings: [] });
     assert.deepEqual(Object.keys(result), ['isValid', 'warnings']);
@@ -52,7 +51,7 @@ describe('validateServerConfig', () => {
     }
   });
 
-  test('§6 item 59: {} metadata, verbose → schema error with ZodError cause, no isValid key', T, () => {
+  test('{} metadata, verbose → schema error with ZodError cause, no isValid key', T, () => {
     const result = validate({}, true);
     assert.equal('isValid' in result, false);
     assert.deepEqual(Object.keys(result), ['errors', 'warnings', 'successes']);
@@ -142,7 +141,7 @@ describe('validateServerConfig', () => {
     });
   });
 
-  test('§6 item 60: codeChallengeMethodsSupported: [] → pkce_supported + s256 error', T, () => {
+  test('codeChallengeMethodsSupported: [] → pkce_supported + s256 error', T, () => {
     const result = validate({ ...camelMetadata(), codeChallengeMethodsSupported: [] }, true);
     assert.deepEqual(result, {
       errors: [error('s256_code_challenge_method_not_supported')],
@@ -188,7 +187,7 @@ describe('validateServerConfig', () => {
     });
   });
 
-  test('§6 item 61: grantTypesSupported absent → default includes authorization_code; [] → error', T, () => {
+  test('grantTypesSupported absent → default includes authorization_code; [] → error', T, () => {
     const absent = camelMetadata();
     delete absent.grantTypesSupported;
     assert.deepEqual(validate(absent), { isValid: true, warnings: [] });
@@ -213,7 +212,7 @@ describe('validateServerConfig', () => {
     });
   });
 
-  test("§6 item 62: responseTypesSupported: ['token'], no PKCE → two errors in order + warning", T, () => {
+  test("responseTypesSupported: ['token'], no PKCE → two errors in order + warning", T, () => {
     const m = base();
     delete m.codeChallengeMethodsSupported;
     m.responseTypesSupported = ['token'];

@@ -7,8 +7,7 @@
 // See bench/README.md.
 
 import { parseArgs } from 'node:util';
-import { signTokens, startAuthServer } from './auth-server.mjs';
-import { CASES, POOL_SIZE, RESOURCE } from './cases.mjs';
+import { CASES, POOL_SIZE, RESOURCE, signTokens, startBenchAuthServer } from './cases.mjs';
 import { corePlan, measureWindow, pinThisProcess, runBounded, startTimedServer, stopServer } from './http.mjs';
 
 const { values: args } = parseArgs({
@@ -33,7 +32,7 @@ const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q 
 const fmt = (n, digits = 0) => n.toFixed(digits);
 
 const main = async () => {
-  const authServer = await startAuthServer();
+  const authServer = await startBenchAuthServer();
   try {
     const tokens = signTokens(authServer, RESOURCE, POOL_SIZE);
     const context = { issuer: authServer.issuer, jwksUri: authServer.jwksUri, resource: RESOURCE, tokens };

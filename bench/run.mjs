@@ -4,10 +4,9 @@ import os from 'node:os';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { signTokens, startAuthServer } from './auth-server.mjs';
 import { runMicro } from './micro.mjs';
 import { corePlan, measureWindow, peakRssKb, pinThisProcess, runBounded, startTimedServer, stopServer } from './http.mjs';
-import { CASES, POOL_SIZE, RESOURCE } from './cases.mjs';
+import { CASES, POOL_SIZE, RESOURCE, signTokens, startBenchAuthServer } from './cases.mjs';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } } });
 // Micro: `runs` full runs. HTTP: `httpRounds` rounds of one `httpWindow`-second window per row
@@ -158,7 +157,7 @@ const main = async () => {
   record(info);
   if (info.machine.loadAverage1m > 0.5) console.error(`warning: load average ${fmt(info.machine.loadAverage1m, 2)}: other work on this machine skews the figures`);
 
-  const authServer = await startAuthServer();
+  const authServer = await startBenchAuthServer();
   try {
     let t = performance.now();
     const tokens = signTokens(authServer, RESOURCE, POOL_SIZE);

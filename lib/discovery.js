@@ -1,7 +1,8 @@
 // Authorization-server discovery and validation. Rust fetches (timeout, size cap), checks the
 // schema and validates; JS parses the body like `response.json()`, runs the user's
 // `transpileData` hook and attaches zod errors as causes.
-import { binding, tables, jsonArg, pickKeys } from './native.js';
+import { binding, tables, pickKeys } from './native.js';
+import { jsonArg } from './codec.js';
 import { MCPAuthAuthServerError, callAsync, callSync, invalidUrl } from './errors.js';
 import {
   authServerFieldNames,

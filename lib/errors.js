@@ -1,6 +1,7 @@
 // The error classes of the public API. Messages come from the addon's tables (each text exists
 // once); the classes are real JS classes users throw and test with `instanceof`.
-import { tables, ERROR_MESSAGE_KEY, RAW_ERROR_KEY } from './native.js';
+import { tables } from './native.js';
+import { errorData, errorMessageKey, errorObjectKey } from './codec.js';
 
 const dropFalsy = (object) => Object.fromEntries(Object.entries(object).filter(([, value]) => value));
 
@@ -75,9 +76,9 @@ export const answeredKind = (error) => {
 const revive = (value) => {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(revive);
-  if (RAW_ERROR_KEY in value) {
-    const own = value[RAW_ERROR_KEY];
-    const message = value[ERROR_MESSAGE_KEY] ?? own.name ?? '';
+  if (errorObjectKey in value) {
+    const own = value[errorObjectKey];
+    const message = value[errorMessageKey] ?? own.name ?? '';
     return Object.assign(own.code ? new Error(message) : new TypeError(message), own);
   }
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, revive(inner)]));
@@ -122,13 +123,13 @@ const fromStructured = ({ kind, code, message, cause }) => {
   }
 };
 
-const ERROR_PREFIX = 'MCPAUTH:';
+/** An encoded addon error as the JS error the reference would throw. */
+export const decodeError = (encoded) => fromStructured(errorData(encoded));
 
-/** An encoded addon error (`MCPAUTH:{…}`) as the JS error the reference would throw. */
-export const decodeError = (encoded) => fromStructured(JSON.parse(encoded.slice(ERROR_PREFIX.length)));
-
-const decodeThrown = (error) =>
-  typeof error?.message === 'string' && error.message.startsWith(ERROR_PREFIX) ? decodeError(error.message) : error;
+const decodeThrown = (error) => {
+  const data = errorData(error?.message);
+  return data ? fromStructured(data) : error;
+};
 
 /** Runs a synchronous addon call, rethrowing its errors as JS errors. */
 export const callSync = (call) => {

@@ -1,8 +1,10 @@
 // `MCPAuth`: the shim side. Rust holds the modes, the rules, the verifiers and the caches.
-import { binding, jsonArg } from './native.js';
+import { binding } from './native.js';
+import { jsonArg } from './codec.js';
 import { callAsync, callSync, decodeError } from './errors.js';
 import { getIssuer, serverMetadataPaths, validateServerConfig } from './discovery.js';
-import { handleBearerAuth, jwksFetchOf, jwtBearerMiddleware, jwtVerifyFunction, jwtVerifyJson, policyJson, remoteJwkSetJson } from './bearer.js';
+import { callerBearerAuth, jwtBearerMiddleware, jwtVerifyFunction } from './bearer.js';
+import { TRUSTED_ISSUERS, jwksFetchOf, jwtVerifyJson, remoteJwkSetJson, settingsJson } from './options.js';
 import { createDelegatedRouter, createResourceMetadataRouter } from './routers.js';
 
 const serverConfig = (config) => {
@@ -102,17 +104,15 @@ export class MCPAuth {
     const { jwtVerify, remoteJwkSet, ...rest } = config;
     const { resource } = rest;
     const verifier = callSync(() => core.verifierFor(resource ? String(resource) : undefined, typeof resource === 'string'));
-    const issuer = (tokenIssuer) =>
-      callSync(() => core.checkIssuer(verifier, tokenIssuer === undefined ? undefined : jsonArg(tokenIssuer)));
-    if (typeof modeOrVerify === 'function') return handleBearerAuth({ verifyAccessToken: modeOrVerify, issuer, ...rest });
-    if (modeOrVerify !== 'jwt') return handleBearerAuth({ verifyAccessToken: undefined, issuer, ...rest });
-    const handle = callSync(() =>
-      core.jwtBearer(verifier, policyJson(rest), jwtVerifyJson(jwtVerify), remoteJwkSetJson(remoteJwkSet), jwksFetchOf(remoteJwkSet)),
+    const callerVerified = (verifyAccessToken) =>
+      callerBearerAuth({ verifyAccessToken, issuer: TRUSTED_ISSUERS, ...rest }, (settings) => core.callerGuard(verifier, settings));
+    if (typeof modeOrVerify === 'function') return callerVerified(modeOrVerify);
+    if (modeOrVerify !== 'jwt') return callerVerified(undefined);
+    const guard = callSync(() =>
+      core.jwtGuard(verifier, settingsJson(rest), jwtVerifyJson(jwtVerify), remoteJwkSetJson(remoteJwkSet), jwksFetchOf(remoteJwkSet)),
     );
-    // [REF] runtime `issuer`/`verifyAccessToken` keys replace the built-ins.
-    if ('issuer' in rest || 'verifyAccessToken' in rest) {
-      return handleBearerAuth({ verifyAccessToken: jwtVerifyFunction(handle), issuer, ...rest });
-    }
-    return jwtBearerMiddleware(handle, rest);
+    // As in the reference, runtime `issuer`/`verifyAccessToken` keys replace the built-ins.
+    if ('issuer' in rest || 'verifyAccessToken' in rest) return callerVerified(jwtVerifyFunction(guard));
+    return jwtBearerMiddleware(guard, rest);
   }
 }

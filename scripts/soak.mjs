@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Soak test: `npm run soak -- <seconds>` (default 30, at most 3600).
 //
-// The parent process is the authorization server (RFC 8414 metadata + a JWKS on 127.0.0.1) and the
-// load generator. A child process runs an Express 5 app guarding `/mcp` with
+// The parent process runs the authorization server (the tests' fake one,
+// __test__/helpers/auth-server.mjs: RFC 8414 metadata + a JWKS on 127.0.0.1) and the load generator. A child process runs an Express 5 app guarding `/mcp` with
 // `mcpAuth.bearerAuth('jwt', …)` (discovery config pointing at the parent). For N seconds the
 // parent sends, with ~20 requests in flight, a mix of tokens and checks every answer against the
 // expected outcome:
@@ -24,10 +24,12 @@
 // server child at start (after warm-up) and at the end. Exit code 1 on any mismatch, 5xx or
 // transport error. The child is killed by PID at the end, on error and on SIGINT/SIGTERM.
 
-import http from 'node:http';
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync, sign as cryptoSign, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { startAuthServer } from '../__test__/helpers/auth-server.mjs';
+import { nowSeconds, signJws } from '../__test__/helpers/tokens.mjs';
+import { b64url } from '../__test__/helpers/util.mjs';
 
 const RESOURCE = 'https://soak.example.com/mcp';
 const ROTATION_MS = 10_000;
@@ -69,20 +71,13 @@ const runServer = async () => {
 // ---------------------------------------------------------------------------------------------
 // Parent: authorization server, load generator, report.
 
-const b64 = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
 const makeKey = (index) => {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const kid = `soak-${index}-${randomBytes(3).toString('hex')}`;
   return { index, kid, privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' } };
 };
 
-const signJwt = (key, payload) => {
-  const input = `${b64({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' })}.${b64(payload)}`;
-  const signature = cryptoSign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
-  return `${input}.${signature.toString('base64url')}`;
-};
+const signJwt = (key, payload) => signJws(key.privateKey, 'ES256', { alg: 'ES256', kid: key.kid, typ: 'at+jwt' }, payload);
 
 /** The key ring: JWKS = { previous-period key (signing), current-period key (published next) }. */
 const createKeyRing = () => {
@@ -107,38 +102,6 @@ const createKeyRing = () => {
       rotations += 1;
     },
   };
-};
-
-const startAuthServer = async (ring) => {
-  const counts = { metadata: 0, jwks: 0, other: 0 };
-  const server = http.createServer((req, res) => {
-    const path = req.url.split('?')[0];
-    const origin = `http://127.0.0.1:${server.address().port}`;
-    let body;
-    if (path === '/.well-known/oauth-authorization-server') {
-      counts.metadata += 1;
-      body = {
-        issuer: origin,
-        authorization_endpoint: `${origin}/authorize`,
-        token_endpoint: `${origin}/token`,
-        jwks_uri: `${origin}/jwks`,
-        registration_endpoint: `${origin}/register`,
-        response_types_supported: ['code'],
-        code_challenge_methods_supported: ['S256'],
-      };
-    } else if (path === '/jwks') {
-      counts.jwks += 1;
-      body = { keys: ring.published().map((k) => k.jwk) };
-    } else {
-      counts.other += 1;
-      res.writeHead(404).end();
-      return;
-    }
-    const text = JSON.stringify(body);
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, counts, issuer: `http://127.0.0.1:${server.address().port}` };
 };
 
 const KINDS = [
@@ -179,9 +142,9 @@ const makeToken = (kind, ring, issuer, n) => {
     default: {
       const variants = [
         () => `opaque-${randomBytes(12).toString('hex')}`,
-        () => `${b64({ alg: 'ES256' })}.${b64('{"iss":')}.c2ln`,
+        () => `${b64url({ alg: 'ES256' })}.${b64url('{"iss":')}.c2ln`,
         () => `a.b.c.d.e`,
-        () => `${b64({ alg: 'ES256', kid: key.kid })}.${b64({ sub: 'no-issuer' })}.${randomBytes(64).toString('base64url')}`,
+        () => `${b64url({ alg: 'ES256', kid: key.kid })}.${b64url({ sub: 'no-issuer' })}.${randomBytes(64).toString('base64url')}`,
         () => randomBytes(48).toString('base64url'),
       ];
       return { token: variants[n % variants.length](), kid: undefined };
@@ -195,7 +158,7 @@ const runParent = async () => {
   const requested = Number(process.argv[2] ?? 30);
   const seconds = Math.min(3600, Math.max(1, Number.isFinite(requested) ? requested : 30));
   const ring = createKeyRing();
-  const as = await startAuthServer(ring);
+  const as = await startAuthServer({ jwks: () => ({ keys: ring.published().map((k) => k.jwk) }) });
 
   // Child: same script, server role.
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--server'], {
@@ -308,7 +271,7 @@ const runParent = async () => {
         }
         if (Date.now() - lastProgress >= 10_000) {
           lastProgress = Date.now();
-          console.log(`  … ${stats.served} requests, ${stats.mismatches.length} mismatches, JWKS fetches ${as.counts.jwks}`);
+          console.log(`  … ${stats.served} requests, ${stats.mismatches.length} mismatches, JWKS fetches ${as.count('jwks')}`);
         }
       }
     };
@@ -329,7 +292,8 @@ const runParent = async () => {
       const statuses = Object.entries(e.statuses).map(([s, c]) => `${s}×${c}`).join(' ');
       console.log(`  ${name.padEnd(13)} expect ${expected}: sent ${e.sent}, as expected ${e.asExpected}${e.tolerated ? `, rotation-boundary 401 ${e.tolerated}` : ''}  [${statuses}]`);
     }
-    console.log(`authorization server: metadata fetches ${as.counts.metadata}, JWKS fetches ${as.counts.jwks}, other ${as.counts.other}; rotations ${ring.rotations()}, keys retired ${ring.retired()}`);
+    const asCounts = as.counts();
+    console.log(`authorization server: metadata fetches ${asCounts.metadata}, JWKS fetches ${asCounts.jwks}, other ${asCounts.other}; rotations ${ring.rotations()}, keys retired ${ring.retired()}`);
     const delta = (a, b) => `${b >= a ? '+' : ''}${(b - a).toFixed(1)}`;
     console.log(`server child RSS: start ${memStart.rss.toFixed(1)} MB, end ${memEnd.rss.toFixed(1)} MB (${delta(memStart.rss, memEnd.rss)} MB); JS heap used ${memStart.heapUsed.toFixed(1)} → ${memEnd.heapUsed.toFixed(1)} MB`);
     if (stats.mismatches.length) {
@@ -351,8 +315,7 @@ const runParent = async () => {
       else child.once('exit', resolve);
       setTimeout(resolve, 3000).unref();
     });
-    as.server.closeAllConnections?.();
-    as.server.close();
+    await as.close();
   }
 };
 

@@ -1,21 +1,27 @@
-//! mcp-auth-rs: the Rust core of a drop-in replacement for `mcp-auth`.
-//! Logic lives in the modules by concern; `bindings` is the only place that touches napi.
+//! The Node addon over `mcp-auth-core`: argument conversion (JSON text from the JS layer into the
+//! core's types), the boundary codec, and error encoding. No decision is made here.
 
-// Errors carry their JS `cause` as JSON; they are built on cold paths only, so their size does
-// not matter and boxing them would only add noise.
+// Errors carry their JS `cause` as JSON; they are built on cold paths only.
 #![allow(clippy::result_large_err)]
+// Without the napi exports (unit tests), much of the codec has no caller.
+#![cfg_attr(test, allow(dead_code))]
 
-pub mod bearer;
-pub mod descriptions;
-pub mod error;
-pub mod http;
-pub mod jose;
-pub mod jwks;
-pub mod mcp_auth;
-pub mod metadata;
-pub mod resource;
-pub mod snake_case;
-pub mod token_cache;
+mod codec;
+mod options;
 
-#[cfg(all(feature = "node", not(test)))]
-mod bindings;
+// The napi exports; the unit tests (codec, options) build without them, as there is no Node to
+// link against.
+#[cfg(not(test))]
+mod discovery;
+#[cfg(not(test))]
+mod guard;
+#[cfg(not(test))]
+mod jwks_fetch;
+#[cfg(not(test))]
+mod mcp_auth;
+#[cfg(all(feature = "test-probes", not(test)))]
+mod probes;
+#[cfg(not(test))]
+mod throw;
+#[cfg(not(test))]
+mod verify_jwt;

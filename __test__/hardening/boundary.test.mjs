@@ -9,10 +9,11 @@ import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as rs from 'mcp-auth-rs';
 import * as ref from 'mcp-auth';
-import { startFaultServer } from '../helpers/fault-server.mjs';
-import { closedPort } from '../helpers/metadata-server.mjs';
-import { callMiddleware, quietly, timed, within } from '../helpers/hardening.mjs';
+import { startAuthServer } from '../helpers/auth-server.mjs';
+import { closedPort } from '../helpers/http-server.mjs';
+import { callMiddleware, quietly } from '../helpers/hardening.mjs';
 import { createKeys, nowSeconds, signToken } from '../helpers/tokens.mjs';
+import { timed, within } from '../helpers/util.mjs';
 
 const R = 'https://api.example.com/mcp';
 const T = { timeout: 15000 };
@@ -104,11 +105,11 @@ test('fetchServerConfig: bad config objects and option types reject (never hang)
 });
 
 test('fetchServerConfig: out-of-range numeric requestTimeout is refused up front, not wrapped modulo 2^32', T, async () => {
-  const fs = await startFaultServer();
-  closers.push(() => fs.close());
-  fs.set('metadata', 'hang');
+  const as = await startAuthServer();
+  closers.push(() => as.close());
+  as.set({ metadata: 'hang' });
   for (const requestTimeout of [-1, Infinity, NaN, 2 ** 32 + 500, 1e20]) {
-    const pending = rs.fetchServerConfig(fs.issuer, { type: 'oauth', requestTimeout });
+    const pending = rs.fetchServerConfig(as.issuer, { type: 'oauth', requestTimeout });
     pending.catch(() => {}); // settles (if ever) after the server is closed
     const result = await timed(within(pending, 1500, `requestTimeout ${requestTimeout}`));
     assert.equal(result.ok, false);
@@ -312,13 +313,13 @@ test('the middleware with req.headers.authorization of the wrong type: the refer
 
 test('200 requests waiting on a hanging JWKS fetch (timeoutDuration 2000): event-loop p99 delay < 50 ms', T, async () => {
   const keys = await createKeys();
-  const fs = await startFaultServer({ jwks: () => ({ keys: [keys.rsa.jwk] }) });
-  closers.push(() => fs.close());
-  fs.set('jwks', 'hang');
-  const auth = new rs.MCPAuth({ protectedResources: { metadata: { resource: R, authorizationServers: [fs.resolved()] } } });
+  const as = await startAuthServer({ jwks: () => ({ keys: [keys.rsa.jwk] }) });
+  closers.push(() => as.close());
+  as.set({ jwks: 'hang' });
+  const auth = new rs.MCPAuth({ protectedResources: { metadata: { resource: R, authorizationServers: [as.resolved()] } } });
   const mw = auth.bearerAuth('jwt', { resource: R, showErrorDetails: true, remoteJwkSet: { timeoutDuration: 2000 } });
   const tokens = await Promise.all(
-    Array.from({ length: 200 }, (_, i) => signToken({ key: keys.ec, claims: { iss: fs.issuer, sub: `u-${i}`, exp: nowSeconds() + 600 } })),
+    Array.from({ length: 200 }, (_, i) => signToken({ key: keys.ec, claims: { iss: as.issuer, sub: `u-${i}`, exp: nowSeconds() + 600 } })),
   );
 
   const histogram = monitorEventLoopDelay({ resolution: 10 });
@@ -331,7 +332,7 @@ test('200 requests waiting on a hanging JWKS fetch (timeoutDuration 2000): event
   const p99 = histogram.percentile(99) / 1e6;
   const max = histogram.max / 1e6;
   console.log(`event loop while 200 requests waited ${Math.round(elapsed)} ms on a hanging JWKS: p50 ${(histogram.percentile(50) / 1e6).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
-  assert.equal(fs.count('jwks'), 1, 'one shared JWKS request');
+  assert.equal(as.count('jwks'), 1, 'one shared JWKS request');
   assert.ok(elapsed >= 1900 && elapsed < 3000, `answered after ${Math.round(elapsed)} ms`);
   for (const answer of answers) {
     assert.equal(answer.status, 401);

@@ -8,13 +8,13 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MCPAuth, MCPAuthAuthServerError, MCPAuthConfigError, fetchServerConfig } from 'mcp-auth-rs';
-import { HUGE_BYTES, startFaultServer } from '../helpers/fault-server.mjs';
-import { callMiddleware, sleep, startApp, timed } from '../helpers/hardening.mjs';
+import { HUGE_BYTES, startAuthServer } from '../helpers/auth-server.mjs';
+import { callMiddleware, startApp } from '../helpers/hardening.mjs';
 import { createKeys, nowSeconds, signToken } from '../helpers/tokens.mjs';
+import { sleep, timed } from '../helpers/util.mjs';
 
 const R = 'https://api.example.com/mcp';
 const keys = await createKeys();
-const publishedKeys = () => ({ keys: [keys.rsa.jwk, keys.ec.jwk] });
 
 // Everything opened is closed at the end, even when a test fails half-way.
 const closers = [];
@@ -28,15 +28,15 @@ process.on('uncaughtException', onCrash);
 process.on('unhandledRejection', onCrash);
 
 const open = async (options) => {
-  const server = await startFaultServer({ jwks: publishedKeys, ...options });
+  const server = await startAuthServer({ keys, ...options });
   closers.push(() => server.close());
   return server;
 };
 
-const protect = async (fs, endpoint) => {
+const protect = async (as, endpoint) => {
   const auth = new MCPAuth({
     protectedResources: {
-      metadata: { resource: R, authorizationServers: [endpoint === 'metadata' ? fs.discovery() : fs.resolved()] },
+      metadata: { resource: R, authorizationServers: [endpoint === 'metadata' ? as.discovery() : as.resolved()] },
     },
   });
   const app = await startApp(auth.bearerAuth('jwt', { resource: R, showErrorDetails: true, remoteJwkSet: { timeoutDuration: 500 } }));
@@ -44,16 +44,16 @@ const protect = async (fs, endpoint) => {
   return app;
 };
 
-const tokenFor = (fs, key = keys.rsa, extra = {}) =>
-  signToken({ key, claims: { iss: fs.issuer, sub: 'user-1', exp: nowSeconds() + 600, ...extra } });
+const tokenFor = (as, key = keys.rsa, extra = {}) =>
+  signToken({ key, claims: { iss: as.issuer, sub: 'user-1', exp: nowSeconds() + 600, ...extra } });
 
-const breakServer = async (fs, endpoint, fault) => {
-  if (fault === 'down') await fs.goDown();
-  else fs.set(endpoint, fault);
+const breakServer = async (as, endpoint, fault) => {
+  if (fault === 'down') await as.goDown();
+  else as.set({ [endpoint]: fault });
 };
-const repairServer = async (fs, endpoint, fault) => {
-  if (fault === 'down') await fs.comeBack();
-  else fs.set(endpoint, 'ok');
+const repairServer = async (as, endpoint, fault) => {
+  if (fault === 'down') await as.comeBack();
+  else as.set({ [endpoint]: 'ok' });
 };
 
 const FAULTS = ['hang', 'drip', 500, 404, 'invalidJson', 'wrongShape', 'huge', 'hugeDeclared', 'redirectLoop', 'resetMidBody', 'down'];
@@ -63,11 +63,11 @@ const MAX_STREAMED = 16 * 1024 * 1024; // the 1 MiB cap + socket buffers; far be
 // Metadata endpoint, discovery config in MCPAuth, through a real Express app.
 
 const htmlRethrow = { status: 500, html: true };
-const metadataViaMcpAuth = (fs) => ({
+const metadataViaMcpAuth = (as) => ({
   hang: { status: 500, causeError: 'fetch_server_config_error', description: /no complete response within 10000 ms$/, minMs: 9500, maxMs: 11000 },
   drip: { status: 500, causeError: 'fetch_server_config_error', description: /no complete response within 10000 ms$/, minMs: 9500, maxMs: 11000 },
-  500: { status: 500, causeError: 'fetch_server_config_error', description: `Failed to fetch server config from ${fs.metadataUrl}: Internal Server Error` },
-  404: { status: 500, causeError: 'fetch_server_config_error', description: `Failed to fetch server config from ${fs.metadataUrl}: Not Found` },
+  500: { status: 500, causeError: 'fetch_server_config_error', description: `Failed to fetch server config from ${as.metadataUrl}: Internal Server Error` },
+  404: { status: 500, causeError: 'fetch_server_config_error', description: `Failed to fetch server config from ${as.metadataUrl}: Not Found` },
   invalidJson: htmlRethrow,
   wrongShape: { status: 500, causeError: 'invalid_server_metadata' },
   huge: { status: 500, causeError: 'fetch_server_config_error', description: /response body larger than 1048576 bytes$/, maxMs: 2000 },
@@ -77,7 +77,7 @@ const metadataViaMcpAuth = (fs) => ({
   down: { ...htmlRethrow, requests: 0 },
 });
 
-const checkMetadataAnswer = (answer, expected, ms, fs, label) => {
+const checkMetadataAnswer = (answer, expected, ms, as, label) => {
   assert.equal(answer.status, expected.status, `${label}: status`);
   assert.equal(answer.wwwAuthenticate, undefined, `${label}: no WWW-Authenticate on a 500`);
   if (expected.html) {
@@ -91,31 +91,31 @@ const checkMetadataAnswer = (answer, expected, ms, fs, label) => {
   }
   assert.ok(ms <= (expected.maxMs ?? 1000), `${label}: answered in ${Math.round(ms)} ms (limit ${expected.maxMs ?? 1000})`);
   if (expected.minMs) assert.ok(ms >= expected.minMs, `${label}: waited for the deadline (${Math.round(ms)} ms)`);
-  if (expected.requests !== undefined) assert.equal(fs.count('metadata'), expected.requests, `${label}: metadata requests`);
-  if (fs.streamed('metadata') > 0) {
-    assert.ok(fs.streamed('metadata') < MAX_STREAMED, `${label}: server wrote ${fs.streamed('metadata')} of ${HUGE_BYTES} bytes before the client gave up`);
+  if (expected.requests !== undefined) assert.equal(as.count('metadata'), expected.requests, `${label}: metadata requests`);
+  if (as.streamed('metadata') > 0) {
+    assert.ok(as.streamed('metadata') < MAX_STREAMED, `${label}: server wrote ${as.streamed('metadata')} of ${HUGE_BYTES} bytes before the client gave up`);
   }
 };
 
 /** One fault on the metadata endpoint seen through MCPAuth; then the server recovers. */
 const metadataScenario = async (fault) => {
-  const fs = await open();
-  const app = await protect(fs, 'metadata');
-  const token = await tokenFor(fs);
-  await breakServer(fs, 'metadata', fault);
+  const as = await open();
+  const app = await protect(as, 'metadata');
+  const token = await tokenFor(as);
+  await breakServer(as, 'metadata', fault);
   const { ok, value: answer, error, ms } = await timed(app.request(`Bearer ${token}`, { timeoutMs: 15000 }));
   assert.ok(ok, `request failed: ${error}`);
-  checkMetadataAnswer(answer, metadataViaMcpAuth(fs)[fault], ms, fs, `metadata ${fault}`);
-  assert.equal(fs.count('jwks'), 0, 'no JWKS request without metadata');
+  checkMetadataAnswer(answer, metadataViaMcpAuth(as)[fault], ms, as, `metadata ${fault}`);
+  assert.equal(as.count('jwks'), 0, 'no JWKS request without metadata');
 
   // Not cached: once the server is fine again, the very next request fetches and succeeds.
-  await repairServer(fs, 'metadata', fault);
-  const before = fs.count('metadata');
+  await repairServer(as, 'metadata', fault);
+  const before = as.count('metadata');
   const recovered = await app.request(`Bearer ${token}`);
   assert.equal(recovered.status, 200, `metadata ${fault}: recovered (${JSON.stringify(recovered.body)})`);
-  assert.equal(fs.count('metadata'), before + 1, 'the failure was not cached: one new metadata fetch');
-  assert.equal(fs.count('jwks'), 1);
-  await fs.close();
+  assert.equal(as.count('metadata'), before + 1, 'the failure was not cached: one new metadata fetch');
+  assert.equal(as.count('jwks'), 1);
+  await as.close();
 };
 
 test('metadata (MCPAuth discovery): never answers / one byte per second → JSON 500 fetch_server_config_error at the 10 s deadline', { timeout: 20000 }, async () => {
@@ -130,11 +130,11 @@ for (const fault of FAULTS.filter((f) => f !== 'hang' && f !== 'drip')) {
 // ---------------------------------------------------------------------------------------------
 // Metadata endpoint, `fetchServerConfig` with `requestTimeout`.
 
-const fetchExpectations = (fs) => ({
+const fetchExpectations = (as) => ({
   hang: { error: MCPAuthConfigError, code: 'fetch_server_config_error', message: /no complete response within 1000 ms$/, minMs: 950, maxMs: 2000 },
   drip: { error: MCPAuthConfigError, code: 'fetch_server_config_error', message: /no complete response within 1000 ms$/, minMs: 950, maxMs: 2000 },
-  500: { error: MCPAuthConfigError, code: 'fetch_server_config_error', message: `Failed to fetch server config from ${fs.metadataUrl}: Internal Server Error` },
-  404: { error: MCPAuthConfigError, code: 'fetch_server_config_error', message: `Failed to fetch server config from ${fs.metadataUrl}: Not Found` },
+  500: { error: MCPAuthConfigError, code: 'fetch_server_config_error', message: `Failed to fetch server config from ${as.metadataUrl}: Internal Server Error` },
+  404: { error: MCPAuthConfigError, code: 'fetch_server_config_error', message: `Failed to fetch server config from ${as.metadataUrl}: Not Found` },
   invalidJson: { error: SyntaxError },
   wrongShape: { error: MCPAuthAuthServerError, code: 'invalid_server_metadata' },
   huge: { error: MCPAuthConfigError, code: 'fetch_server_config_error', message: /response body larger than 1048576 bytes$/, maxMs: 2000 },
@@ -146,10 +146,10 @@ const fetchExpectations = (fs) => ({
 
 for (const fault of FAULTS) {
   test(`metadata (fetchServerConfig, requestTimeout 1000): ${fault}`, { timeout: 10000 }, async () => {
-    const fs = await open();
-    await breakServer(fs, 'metadata', fault);
-    const expected = fetchExpectations(fs)[fault];
-    const { ok, error, ms } = await timed(fetchServerConfig(fs.issuer, { type: 'oauth', requestTimeout: 1000 }));
+    const as = await open();
+    await breakServer(as, 'metadata', fault);
+    const expected = fetchExpectations(as)[fault];
+    const { ok, error, ms } = await timed(fetchServerConfig(as.issuer, { type: 'oauth', requestTimeout: 1000 }));
     assert.equal(ok, false, 'must reject');
     assert.ok(error instanceof expected.error, `expected ${expected.error.name}, got ${error?.name}: ${error?.message}`);
     if (expected.code) assert.equal(error.code, expected.code);
@@ -158,12 +158,12 @@ for (const fault of FAULTS) {
     if (expected.cause) assert.match(String(error.cause?.message), expected.cause);
     assert.ok(ms <= (expected.maxMs ?? 1000), `rejected in ${Math.round(ms)} ms (limit ${expected.maxMs ?? 1000})`);
     if (expected.minMs) assert.ok(ms >= expected.minMs, `waited for the deadline (${Math.round(ms)} ms)`);
-    if (expected.requests !== undefined) assert.equal(fs.count('metadata'), expected.requests);
-    assert.ok(fs.streamed('metadata') < MAX_STREAMED, `server wrote ${fs.streamed('metadata')} bytes`);
+    if (expected.requests !== undefined) assert.equal(as.count('metadata'), expected.requests);
+    assert.ok(as.streamed('metadata') < MAX_STREAMED, `server wrote ${as.streamed('metadata')} bytes`);
 
-    await repairServer(fs, 'metadata', fault);
-    const config = await fetchServerConfig(fs.issuer, { type: 'oauth', requestTimeout: 1000 });
-    assert.equal(config.metadata.jwksUri, fs.jwksUri, 'recovered');
+    await repairServer(as, 'metadata', fault);
+    const config = await fetchServerConfig(as.issuer, { type: 'oauth', requestTimeout: 1000 });
+    assert.equal(config.metadata.jwksUri, as.jwksUri, 'recovered');
   });
 }
 
@@ -186,10 +186,10 @@ const jwksExpectations = {
 
 for (const fault of FAULTS) {
   test(`JWKS (timeoutDuration 500): ${fault}`, { timeout: 10000 }, async () => {
-    const fs = await open();
-    const app = await protect(fs, 'jwks');
-    const token = await tokenFor(fs);
-    await breakServer(fs, 'jwks', fault);
+    const as = await open();
+    const app = await protect(as, 'jwks');
+    const token = await tokenFor(as);
+    await breakServer(as, 'jwks', fault);
     const expected = jwksExpectations[fault];
     const { ok, value: answer, error, ms } = await timed(app.request(`Bearer ${token}`));
     assert.ok(ok, `request failed: ${error}`);
@@ -200,15 +200,15 @@ for (const fault of FAULTS) {
     assert.equal(answer.body.cause?.code, expected.code);
     assert.ok(ms <= (expected.maxMs ?? 1000), `answered in ${Math.round(ms)} ms (limit ${expected.maxMs ?? 1000})`);
     if (expected.minMs) assert.ok(ms >= expected.minMs, `waited for the deadline (${Math.round(ms)} ms)`);
-    if (expected.requests !== undefined) assert.equal(fs.count('jwks'), expected.requests);
-    assert.ok(fs.streamed('jwks') < MAX_STREAMED, `server wrote ${fs.streamed('jwks')} of ${HUGE_BYTES} bytes`);
-    assert.equal(fs.count('metadata'), 0, 'resolved config: no metadata request');
+    if (expected.requests !== undefined) assert.equal(as.count('jwks'), expected.requests);
+    assert.ok(as.streamed('jwks') < MAX_STREAMED, `server wrote ${as.streamed('jwks')} of ${HUGE_BYTES} bytes`);
+    assert.equal(as.count('metadata'), 0, 'resolved config: no metadata request');
 
-    await repairServer(fs, 'jwks', fault);
-    const before = fs.count('jwks');
+    await repairServer(as, 'jwks', fault);
+    const before = as.count('jwks');
     const recovered = await app.request(`Bearer ${token}`);
     assert.equal(recovered.status, 200, `recovered (${JSON.stringify(recovered.body)})`);
-    assert.equal(fs.count('jwks'), before + 1, 'the failure was not cached: one new JWKS fetch');
+    assert.equal(as.count('jwks'), before + 1, 'the failure was not cached: one new JWKS fetch');
   });
 }
 
@@ -217,8 +217,8 @@ for (const fault of FAULTS) {
 
 test('server goes down after warm-up: cached tokens and cached keys keep working; a new kid fails cleanly; recovery', { timeout: 10000 }, async () => {
   let published = [keys.rsa.jwk, keys.ec.jwk];
-  const fs = await open({ jwks: () => ({ keys: published }) });
-  const auth = new MCPAuth({ protectedResources: { metadata: { resource: R, authorizationServers: [fs.discovery()] } } });
+  const as = await open({ jwks: () => ({ keys: published }) });
+  const auth = new MCPAuth({ protectedResources: { metadata: { resource: R, authorizationServers: [as.discovery()] } } });
   const mw = auth.bearerAuth('jwt', {
     resource: R,
     showErrorDetails: true,
@@ -226,19 +226,19 @@ test('server goes down after warm-up: cached tokens and cached keys keep working
   });
   const bearer = async (token) => callMiddleware(mw, `Bearer ${token}`);
 
-  const warm = await tokenFor(fs);
+  const warm = await tokenFor(as);
   assert.equal((await bearer(warm)).status, 'next');
-  assert.deepEqual([fs.count('metadata'), fs.count('jwks')], [1, 1]);
+  assert.deepEqual([as.count('metadata'), as.count('jwks')], [1, 1]);
 
-  await fs.goDown();
+  await as.goDown();
 
   // The same token (verified-token cache) and new tokens for both cached keys.
   assert.equal((await bearer(warm)).status, 'next', 'cached token');
-  assert.equal((await bearer(await tokenFor(fs, keys.rsa, { jti: 'a' }))).status, 'next', 'cached RSA key');
-  assert.equal((await bearer(await tokenFor(fs, keys.ec, { jti: 'b' }))).status, 'next', 'cached EC key');
+  assert.equal((await bearer(await tokenFor(as, keys.rsa, { jti: 'a' }))).status, 'next', 'cached RSA key');
+  assert.equal((await bearer(await tokenFor(as, keys.ec, { jti: 'b' }))).status, 'next', 'cached EC key');
 
   // A new kid within the cooldown: no fetch, NO_MATCHING_KEY.
-  const rotated = await tokenFor(fs, keys.next);
+  const rotated = await tokenFor(as, keys.next);
   let answer = await bearer(rotated);
   assert.equal(answer.status, 401);
   assert.equal(answer.body.cause.code, 'ERR_JWKS_NO_MATCHING_KEY');
@@ -254,49 +254,49 @@ test('server goes down after warm-up: cached tokens and cached keys keep working
 
   // The failed refetch did not drop the cache: cached token and cached keys still work.
   assert.equal((await bearer(warm)).status, 'next', 'cached token after a failed refetch');
-  assert.equal((await bearer(await tokenFor(fs, keys.ec, { jti: 'c' }))).status, 'next', 'cached key after a failed refetch');
+  assert.equal((await bearer(await tokenFor(as, keys.ec, { jti: 'c' }))).status, 'next', 'cached key after a failed refetch');
 
   // Back up, with the new key published: the new kid works (failure not cached).
   published = [keys.rsa.jwk, keys.ec.jwk, keys.next.jwk];
-  await fs.comeBack();
+  await as.comeBack();
   await sleep(350);
   assert.equal((await bearer(rotated)).status, 'next', 'new kid after recovery');
-  assert.equal(fs.count('metadata'), 1, 'metadata fetched once in all');
-  assert.equal(fs.count('jwks'), 2);
+  assert.equal(as.count('metadata'), 1, 'metadata fetched once in all');
+  assert.equal(as.count('jwks'), 2);
   assert.equal(crashes.length, 0);
 });
 
 test('key rotation: new kid works after the cooldown; the removed kid fails (fresh and previously cached tokens)', { timeout: 10000 }, async () => {
   let published = [keys.rsa.jwk, keys.ec.jwk];
-  const fs = await open({ jwks: () => ({ keys: published }) });
-  const auth = new MCPAuth({ protectedResources: { metadata: { resource: R, authorizationServers: [fs.resolved()] } } });
+  const as = await open({ jwks: () => ({ keys: published }) });
+  const auth = new MCPAuth({ protectedResources: { metadata: { resource: R, authorizationServers: [as.resolved()] } } });
   const mw = auth.bearerAuth('jwt', { resource: R, showErrorDetails: true, remoteJwkSet: { timeoutDuration: 500, cooldownDuration: 1000 } });
   const bearer = async (token) => callMiddleware(mw, `Bearer ${token}`);
 
-  const oldToken = await tokenFor(fs, keys.rsa);
+  const oldToken = await tokenFor(as, keys.rsa);
   assert.equal((await bearer(oldToken)).status, 'next');
-  assert.equal(fs.count('jwks'), 1);
+  assert.equal(as.count('jwks'), 1);
 
   // Rotation: rsa-2 added, rsa-1 removed.
   published = [keys.next.jwk, keys.ec.jwk];
-  const newToken = await tokenFor(fs, keys.next);
+  const newToken = await tokenFor(as, keys.next);
   let answer = await bearer(newToken);
   assert.equal(answer.status, 401, 'within the cooldown the new kid is unknown');
   assert.equal(answer.body.cause.code, 'ERR_JWKS_NO_MATCHING_KEY');
-  assert.equal(fs.count('jwks'), 1, 'no refetch within the cooldown');
+  assert.equal(as.count('jwks'), 1, 'no refetch within the cooldown');
 
   await sleep(1100);
   assert.equal((await bearer(newToken)).status, 'next', 'new kid after the cooldown');
-  assert.equal(fs.count('jwks'), 2, 'exactly one refetch');
+  assert.equal(as.count('jwks'), 2, 'exactly one refetch');
 
-  answer = await bearer(await tokenFor(fs, keys.rsa, { jti: 'fresh-old-kid' }));
+  answer = await bearer(await tokenFor(as, keys.rsa, { jti: 'fresh-old-kid' }));
   assert.equal(answer.status, 401, 'a fresh token with the removed kid');
   assert.equal(answer.body.cause.code, 'ERR_JWKS_NO_MATCHING_KEY');
 
   answer = await bearer(oldToken);
   assert.equal(answer.status, 401, 'the previously verified (cached) token with the removed kid');
   assert.equal(answer.body.cause.code, 'ERR_JWKS_NO_MATCHING_KEY');
-  assert.equal(fs.count('jwks'), 2, 'still within the cooldown of the refetch');
+  assert.equal(as.count('jwks'), 2, 'still within the cooldown of the refetch');
 });
 
 test('the process survived every fault: no uncaught exception or unhandled rejection', { timeout: 2000 }, () => {

@@ -1,11 +1,13 @@
 // Side-by-side runner for the differential tests: the same scenario through the reference
 // `mcp-auth@0.2.0` ("ref") and `mcp-auth-rs` ("rs"), each in its own Express 5 app on 127.0.0.1,
-// each talking to its own authorization-server fixture (so request counts can be compared).
+// each talking to its own fake authorization server (auth-server.mjs), so request counts can be
+// compared.
 //
+//   const servers = authServerPerSide();                          // { ref, rs, keys }
 //   const pair = await createPair((lib, env) => {
 //     const auth = new lib.MCPAuth({ ... env.as.resolved() ... });
 //     env.protect(auth.bearerAuth('jwt', { resource: R }));      // GET/ALL /protected
-//   }, { servers });                                              // servers = { ref: as1, rs: as2 }
+//   }, { servers });
 //   const both = await pair.request((side) => ({ headers: { authorization: `Bearer ${tok[side.name]}` }, token: tok[side.name] }));
 //   assertSameResults(both);                                      // rs vs ref, field by field
 //   await pair.close();
@@ -16,8 +18,15 @@
 // so the two sides (different ports, different signatures) compare equal when behaviour is equal.
 
 import assert from 'node:assert/strict';
+import { after, before, beforeEach } from 'node:test';
 import express from 'express';
 import { createHash } from 'node:crypto';
+import * as ref from 'mcp-auth';
+import * as rs from 'mcp-auth-rs';
+import { startAuthServer } from './auth-server.mjs';
+import { startHttpServer } from './http-server.mjs';
+import { createKeys } from './tokens.mjs';
+import { within } from './util.mjs';
 
 /** Express's default weak ETag of a response body (the `etag` package's algorithm). */
 export const weakEtag = (text) => {
@@ -25,8 +34,6 @@ export const weakEtag = (text) => {
   if (buffer.length === 0) return 'W/"0-2jmj7l5rSw0yVb/vlWAYkK/YBwk"';
   return `W/"${buffer.length.toString(16)}-${createHash('sha1').update(buffer).digest('base64').substring(0, 27)}"`;
 };
-import * as ref from 'mcp-auth';
-import * as rs from 'mcp-auth-rs';
 
 export const LIBS = [
   ['ref', ref],
@@ -35,42 +42,63 @@ export const LIBS = [
 
 export const REQUEST_LIMIT_MS = 8000;
 
-/** Rejects after `ms`. */
-export const within = (promise, ms, what = 'operation') => {
-  let timer;
-  const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+/** Asserts `check(result, name)` on both sides of `{ ref, rs }` (expectations both must meet). */
+export const forBoth = (both, check) => {
+  for (const [name] of LIBS) check(both[name], name);
 };
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * One fake authorization server per side, both publishing the same `createKeys()` keys:
+ * `{ ref, rs, keys }`, filled in by a `before` hook of the calling test file, reset before each of
+ * its tests and closed after them. Pass it to `createPair(setup, { servers })`.
+ */
+export const authServerPerSide = () => {
+  const servers = {};
+  before(async () => {
+    servers.keys = await createKeys();
+    for (const [name] of LIBS) servers[name] = await startAuthServer({ keys: servers.keys });
+  });
+  after(async () => {
+    for (const [name] of LIBS) await servers[name]?.close();
+  });
+  beforeEach(() => {
+    for (const [name] of LIBS) servers[name].reset();
+  });
+  return servers;
+};
 
-/** Runs `fn` with console.warn stubbed; returns `{ value | error, warnings }` (never throws). */
+/** Replaces console.warn with a recorder pushing the text of each call to `warnings`; returns the restore function. */
+const recordWarnings = (warnings) => {
+  const original = console.warn;
+  console.warn = (...args) => warnings.push(args.map(String).join(' '));
+  return () => {
+    console.warn = original;
+  };
+};
+
+/** Runs `fn` with console.warn recorded; returns `{ ok, value | error, warnings }` (never throws). */
 export const withWarnings = async (fn) => {
   const warnings = [];
-  const original = console.warn;
-  console.warn = (...args) => warnings.push(args.map((a) => (typeof a === 'string' ? a : String(a))).join(' '));
+  const restore = recordWarnings(warnings);
   try {
     return { ok: true, value: await fn(), warnings };
   } catch (error) {
     return { ok: false, error, warnings };
   } finally {
-    console.warn = original;
+    restore();
   }
 };
 
 /** Synchronous variant of `withWarnings`. */
 export const withWarningsSync = (fn) => {
   const warnings = [];
-  const original = console.warn;
-  console.warn = (...args) => warnings.push(args.map((a) => (typeof a === 'string' ? a : String(a))).join(' '));
+  const restore = recordWarnings(warnings);
   try {
     return { ok: true, value: fn(), warnings };
   } catch (error) {
     return { ok: false, error, warnings };
   } finally {
-    console.warn = original;
+    restore();
   }
 };
 
@@ -198,7 +226,8 @@ const terminal = (side) => (req, res) => {
 
 /**
  * Builds the two apps. `setup(lib, env)` registers routes on `env.app` (use `env.protect(...mws)`
- * for `ALL /protected` ending in the recording handler). Setup warnings are in `pair.setupWarnings`.
+ * for `ALL /protected` ending in the recording handler). Setup outcomes (`ok`, `error`, `warnings`)
+ * are in `pair.setup`.
  */
 export const createPair = async (setup, { servers = {} } = {}) => {
   const sides = {};
@@ -206,7 +235,7 @@ export const createPair = async (setup, { servers = {} } = {}) => {
   for (const [name, lib] of LIBS) {
     const app = express();
     app.set('env', 'test'); // the default error handler then does not log to stderr
-    const side = { name, lib, as: servers[name], app, current: {}, server: undefined };
+    const side = { name, lib, as: servers[name], app, current: {}, http: undefined };
     const env = {
       name,
       lib,
@@ -229,15 +258,8 @@ export const createPair = async (setup, { servers = {} } = {}) => {
       side.current.error = err;
       next(err);
     });
-    side.server = await new Promise((resolve, reject) => {
-      const server = app.listen(0, '127.0.0.1', (error) => (error ? reject(error) : resolve(server)));
-    });
-    side.sockets = new Set();
-    side.server.on('connection', (socket) => {
-      side.sockets.add(socket);
-      socket.on('close', () => side.sockets.delete(socket));
-    });
-    side.origin = `http://127.0.0.1:${side.server.address().port}`;
+    side.http = await startHttpServer({ '*': app });
+    side.origin = side.http.origin;
     sides[name] = side;
   }
 
@@ -247,6 +269,13 @@ export const createPair = async (setup, { servers = {} } = {}) => {
     if (side.as) replacements.push([side.as.origin, '<AS>'], [side.as.origin.toUpperCase(), '<AS-UPPERCASE>']);
     replacements.push([side.origin, '<APP>']);
     return (value) => replaceStrings(value, replacements);
+  };
+
+  /** Metadata and JWKS requests the side's authorization server received since `before` (its `counts()`). */
+  const asRequestsSince = (side, before) => {
+    if (!side.as) return undefined;
+    const now = side.as.counts();
+    return { metadata: now.metadata - before.metadata, jwks: now.jwks - before.jwks };
   };
 
   const summarize = async (side, response, spec, countsBefore) => {
@@ -285,10 +314,7 @@ export const createPair = async (setup, { servers = {} } = {}) => {
       }
       headers[key] = value;
     }
-    const countsAfter = side.as?.counts();
-    const asRequests = side.as
-      ? { metadata: countsAfter.metadata - countsBefore.metadata, jwks: countsAfter.jwks - countsBefore.jwks }
-      : undefined;
+    const asRequests = asRequestsSince(side, countsBefore);
     const { current } = side;
     const out = {
       status: response.status,
@@ -327,13 +353,12 @@ export const createPair = async (setup, { servers = {} } = {}) => {
         const spec = specFor(specOrFn, side);
         side.current = { warnings: [] };
         const countsBefore = side.as?.counts();
-        const original = console.warn;
-        console.warn = (...args) => side.current.warnings.push(args.map((a) => (typeof a === 'string' ? a : String(a))).join(' '));
+        const restore = recordWarnings(side.current.warnings);
         try {
           const response = await within(send(side, spec), REQUEST_LIMIT_MS, `${name} request`);
           out[name] = await summarize(side, response, spec, countsBefore);
         } finally {
-          console.warn = original;
+          restore();
         }
       }
       return out;
@@ -346,8 +371,7 @@ export const createPair = async (setup, { servers = {} } = {}) => {
         const spec = specFor(specOrFn, side);
         const countsBefore = side.as?.counts();
         const warnings = [];
-        const original = console.warn;
-        console.warn = (...args) => warnings.push(args.join(' '));
+        const restore = recordWarnings(warnings);
         try {
           side.current = { warnings };
           const responses = await within(
@@ -362,27 +386,20 @@ export const createPair = async (setup, { servers = {} } = {}) => {
             const text = await response.text();
             bodies.push(response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : '<non-json>');
           }
-          const countsAfter = side.as?.counts();
           out[name] = normalizerFor(side, spec.token)({
             statuses,
             bodies,
-            asRequests: side.as
-              ? { metadata: countsAfter.metadata - countsBefore.metadata, jwks: countsAfter.jwks - countsBefore.jwks }
-              : undefined,
+            asRequests: asRequestsSince(side, countsBefore),
             warnings,
           });
         } finally {
-          console.warn = original;
+          restore();
         }
       }
       return out;
     },
     async close() {
-      for (const side of Object.values(sides)) {
-        for (const socket of side.sockets) socket.destroy();
-        side.server.closeAllConnections?.();
-        await new Promise((resolve) => side.server.close(() => resolve()));
-      }
+      for (const side of Object.values(sides)) await side.http.close();
     },
   };
   return pair;
@@ -396,40 +413,32 @@ export const callDirect = async (middleware, { headers = {}, auth, onNext } = {}
   const writes = [];
   const req = { headers: { ...headers }, ...(auth !== undefined ? { auth } : {}) };
   const resHeaders = {};
+  // Each method records its call in `writes` and returns `res` (chainable, as Express's).
+  const header = (name) =>
+    function (key, value) {
+      writes.push([name, key, value]);
+      resHeaders[String(key).toLowerCase()] = value;
+      return this;
+    };
+  const write = (name) =>
+    function (value) {
+      writes.push([name, value]);
+      return this;
+    };
   const res = {
     headersSent: false,
-    set(key, value) {
-      writes.push(['set', key, value]);
-      resHeaders[String(key).toLowerCase()] = value;
-      return this;
-    },
-    setHeader(key, value) {
-      writes.push(['setHeader', key, value]);
-      resHeaders[String(key).toLowerCase()] = value;
-      return this;
-    },
+    set: header('set'),
+    setHeader: header('setHeader'),
     header(key, value) {
       return this.set(key, value);
     },
     get(key) {
       return resHeaders[String(key).toLowerCase()];
     },
-    status(code) {
-      writes.push(['status', code]);
-      return this;
-    },
-    json(body) {
-      writes.push(['json', body]);
-      return this;
-    },
-    send(body) {
-      writes.push(['send', body]);
-      return this;
-    },
-    end(body) {
-      writes.push(['end', body]);
-      return this;
-    },
+    status: write('status'),
+    json: write('json'),
+    send: write('send'),
+    end: write('end'),
   };
   let nextArgs;
   const result = await withWarnings(async () => {

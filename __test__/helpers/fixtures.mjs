@@ -1,4 +1,5 @@
-// Shared metadata fixtures (RFC 8414) and the exact texts of spec §5.
+// Shared metadata fixtures (RFC 8414) and the exact description texts of the error and validation
+// tables (as mcp-auth@0.2.0 has them; docs/behavior.md, error texts).
 
 /** Snake_case metadata as an authorization server would publish it (all MCP checks pass). */
 export const snakeMetadata = (issuer = 'https://idp.example.com') => ({
@@ -13,18 +14,13 @@ export const snakeMetadata = (issuer = 'https://idp.example.com') => ({
   code_challenge_methods_supported: ['S256'],
 });
 
+export const toCamel = (key) => key.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+
+/** `object` with its keys camelCased, in the same order. */
+export const camelKeys = (object) => Object.fromEntries(Object.entries(object).map(([key, value]) => [toCamel(key), value]));
+
 /** The same metadata with camelCase keys, in schema order (what the fetch functions resolve to). */
-export const camelMetadata = (issuer = 'https://idp.example.com') => ({
-  issuer,
-  authorizationEndpoint: `${issuer}/authorize`,
-  tokenEndpoint: `${issuer}/token`,
-  jwksUri: `${issuer}/jwks`,
-  registrationEndpoint: `${issuer}/register`,
-  scopesSupported: ['openid', 'read'],
-  responseTypesSupported: ['code'],
-  grantTypesSupported: ['authorization_code', 'refresh_token'],
-  codeChallengeMethodsSupported: ['S256'],
-});
+export const camelMetadata = (issuer = 'https://idp.example.com') => camelKeys(snakeMetadata(issuer));
 
 /** Every snake_case key of the authorization-server schema, in schema order. */
 export const AUTH_SERVER_SNAKE_KEYS = [
@@ -52,8 +48,6 @@ export const AUTH_SERVER_SNAKE_KEYS = [
   'code_challenge_methods_supported',
   'userinfo_endpoint',
 ];
-
-export const toCamel = (key) => key.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
 
 /** A body with every schema field set (snake_case, shuffled order) plus unknown keys. */
 export const fullSnakeMetadata = (issuer = 'https://idp.example.com') => {
@@ -97,13 +91,18 @@ export const TOKEN_VERIFICATION_ERROR_DESCRIPTION = {
   token_verification_failed: 'Token verification failed due to an error.',
 };
 
+/** console.warn texts of MCPAuth. */
+export const DEPRECATION_WARNING = 'The authorization server mode is deprecated. Please use resource server mode instead.';
+export const registrationWarning = (issuer) =>
+  `The authorization server (issuer: \`${issuer}\`) configuration has warnings:\n\n  - Dynamic Client Registration (RFC 7591) is not supported by the server.\n`;
+
 export const FALLBACK_MESSAGES = {
   MCPAuthAuthServerError: 'An error occurred with the authorization server.',
   MCPAuthBearerAuthError: 'An error occurred with the Bearer auth.',
   MCPAuthTokenVerificationError: 'An error occurred while verifying the token.',
 };
 
-/** validateServerConfig descriptions (spec §5). */
+/** validateServerConfig descriptions. */
 export const SUCCESS = {
   server_metadata_valid: 'The server metadata is valid and conforms to the expected schema.',
   code_response_type_supported: 'The "code" response type is supported by the server.',

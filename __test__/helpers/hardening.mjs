@@ -1,11 +1,9 @@
 // Shared bits of the hardening suites: calling a middleware with a fake request/response, a real
-// Express app on 127.0.0.1, fast token signing with node:crypto, timing.
+// Express app on 127.0.0.1.
 
 import http from 'node:http';
-import { createSign, sign as cryptoSign } from 'node:crypto';
 import express from 'express';
-
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+import { startHttpServer } from './http-server.mjs';
 
 /** A response stub recording what the middleware writes (`set/get/status/json/send`). */
 export const fakeResponse = () => {
@@ -77,14 +75,7 @@ export const startApp = async (mw, { maxHeaderSize } = {}) => {
   // 'test' keeps Express's default error handler (HTML 500) but stops it logging stacks.
   app.set('env', 'test');
   app.all('/mcp', mw, (req, res) => res.json({ ok: true, sub: req.auth?.subject ?? null }));
-  const server = http.createServer({ maxHeaderSize }, app);
-  const sockets = new Set();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${server.address().port}`;
+  const { origin, close } = await startHttpServer({ '*': app }, { maxHeaderSize });
   /** GET /mcp with `Authorization: <authorization>` → `{ status, wwwAuthenticate, contentType, body }`. */
   const request = (authorization, { timeoutMs = 8000 } = {}) =>
     new Promise((resolve, reject) => {
@@ -107,49 +98,8 @@ export const startApp = async (mw, { maxHeaderSize } = {}) => {
       req.on('error', reject);
       req.end();
     });
-  return {
-    origin,
-    request,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      server.closeAllConnections?.();
-      await new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { origin, request, close };
 };
-
-const b64url = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
-
-/**
- * A fast signer over node:crypto `sign` (no jose, no WebCrypto round trips): `sign(header,
- * payload)` → compact JWS. `key` is a private `KeyObject` (or jose's private key, which in Node
- * is a `CryptoKey`: pass `KeyObject.from(cryptoKey)`).
- */
-export const fastSigner = (privateKey, alg) => {
-  const ec = alg.startsWith('ES');
-  const hash = { 256: 'sha256', 384: 'sha384', 512: 'sha512' }[alg.slice(2)];
-  return (header, payload) => {
-    const input = `${b64url(header)}.${b64url(payload)}`;
-    const signature = ec
-      ? cryptoSign(hash, Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' })
-      : createSign(hash).update(input).sign(privateKey);
-    return `${input}.${signature.toString('base64url')}`;
-  };
-};
-
-/** Milliseconds taken by `promise` together with its settled value. */
-export const timed = async (promiseOrFn) => {
-  const start = performance.now();
-  try {
-    const value = await (typeof promiseOrFn === 'function' ? promiseOrFn() : promiseOrFn);
-    return { ok: true, value, ms: performance.now() - start };
-  } catch (error) {
-    return { ok: false, error, ms: performance.now() - start };
-  }
-};
-
-/** Rejects after `ms` (the metadata-server helper's `within`, re-exported). */
-export { within } from './metadata-server.mjs';
 
 /** Runs `fn` with `console.warn` silenced; returns its value. */
 export const quietly = async (fn) => {

@@ -5,8 +5,8 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use mcp_auth_rs::bearer::{parse_authorization, unverified_issuer};
-use mcp_auth_rs::jose::decode_payload;
+use mcp_auth_core::bearer::{parse_authorization, unverified_issuer};
+use mcp_auth_core::jose::decode_payload;
 
 fuzz_target!(|data: &[u8]| {
     // Headers reach us as strings (Node gives latin1/UTF-8 text); non-UTF-8 bytes are replaced.
@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         _ => None,
     };
     match unverified_issuer(claims.as_ref()) {
-        Ok(iss) => assert!(mcp_auth_rs::bearer::truthy(iss)),
+        Ok(iss) => assert!(mcp_auth_core::js_value::truthy(iss)),
         Err(error) => common::respond_all(&error),
     }
 });

@@ -1,5 +1,5 @@
 //! A token verified the way the bearer middleware does it: `parse_compact` → `KeySet::select`
-//! → `verify_with_key` → `auth_info` → policy checks, against a FIXED JWKS (one RSA-2048 and
+//! → `verify_access_token` (signature, claims, `AuthInfo`) → policy checks, against a FIXED JWKS (one RSA-2048 and
 //! one P-256 public key, see fixed_jwks.json / tools/gen-seeds.mjs).
 //!
 //! Input: `<token>` or `<token>\n<jose verify options as JSON>`. Without a `currentDate` option
@@ -9,9 +9,10 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use mcp_auth_rs::bearer::{auth_info, token_error};
-use mcp_auth_rs::jose::{duration_seconds, parse_compact, validate_claims, verify_with_key, JoseError, VerifyOptions};
-use mcp_auth_rs::jwks::KeySet;
+use mcp_auth_core::bearer::token_error;
+use mcp_auth_core::jose::{duration_seconds, parse_compact, validate_claims, JoseError, VerifyOptions};
+use mcp_auth_core::jwks::KeySet;
+use mcp_auth_core::jwt::verify_access_token;
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -41,6 +42,33 @@ fn fail(error: &JoseError) {
     common::respond_all(&token_error(error));
 }
 
+/// The options a seed's JSON line sets (the addon's option parsing is not part of this crate).
+fn options_from(json: &Value) -> VerifyOptions {
+    let strings = |key: &str| match json.get(key) {
+        Some(Value::String(one)) => Some(vec![one.clone()]),
+        Some(Value::Array(items)) => Some(items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()),
+        _ => None,
+    };
+    let seconds = |key: &str| match json.get(key) {
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(text)) => duration_seconds(text),
+        _ => None,
+    };
+    VerifyOptions {
+        algorithms: strings("algorithms"),
+        audience: strings("audience"),
+        issuer: strings("issuer"),
+        subject: json.get("subject").and_then(Value::as_str).map(str::to_string),
+        clock_tolerance: seconds("clockTolerance").filter(|t| t.is_finite() && *t >= 0.0).unwrap_or(0.0),
+        max_token_age: seconds("maxTokenAge").filter(|t| t.is_finite() && *t >= 0.0),
+        requires_iat: json.get("maxTokenAge").is_some(),
+        required_claims: strings("requiredClaims").unwrap_or_default(),
+        typ: json.get("typ").and_then(Value::as_str).map(str::to_string),
+        current_date_ms: json.get("currentDate").and_then(Value::as_f64),
+        ..VerifyOptions::default()
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let keys = key_set();
     let text = String::from_utf8_lossy(data);
@@ -50,7 +78,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut options = match options_text {
         Some(raw) => match serde_json::from_str::<Value>(raw) {
-            Ok(json) => VerifyOptions::from_json(&json),
+            Ok(json) => options_from(&json),
             Err(_) => {
                 // Not JSON: use it as a duration string instead (jose's `secs()`).
                 if let Some(seconds) = duration_seconds(raw) {
@@ -76,11 +104,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(key) => key,
         Err(error) => return fail(&error),
     };
-    let claims = match verify_with_key(&jws, &key, &options) {
-        Ok(claims) => claims,
-        Err(error) => return fail(&error),
-    };
-    match auth_info(claims) {
+    match verify_access_token(&jws, &key, None, &options) {
         Ok(info) => {
             trace(&("verified", info.claims.get("sub"), &info.scopes));
             assert!(info.issuer().and_then(Value::as_str).is_some_and(|s| !s.is_empty()));

@@ -4,10 +4,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mcp_auth_rs::metadata::fetch::parse_json_body;
-use mcp_auth_rs::metadata::schema::{camel_case, parse_fields, KeyStyle, PROTECTED_RESOURCE_FIELDS};
-use mcp_auth_rs::resource::{resource_metadata_body, resource_metadata_url, WELL_KNOWN_PREFIX};
-use mcp_auth_rs::snake_case::{snake_case, snake_case_keys};
+use mcp_auth_core::metadata::fetch::parse_json_body;
+use mcp_auth_core::metadata::schema::{camel_case, parse_fields, KeyStyle, PROTECTED_RESOURCE_FIELDS};
+use mcp_auth_core::resource::{resource_metadata_body, resource_metadata_url, WELL_KNOWN_PREFIX};
+use mcp_auth_core::snake_case::{snake_case, snake_case_keys};
 use serde_json::Value;
 
 fn metadata_url(resource: &str) {
@@ -24,8 +24,14 @@ fn check_keys(value: &Value) {
         Value::Object(map) => {
             for (key, inner) in map {
                 let snake = snake_case(key);
-                assert!(snake.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'), "{key:?} → {snake:?}");
-                assert!(!snake.starts_with('_') && !snake.ends_with('_') && !snake.contains("__"), "{key:?} → {snake:?}");
+                assert!(
+                    snake.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                    "{key:?} → {snake:?}"
+                );
+                assert!(
+                    !snake.starts_with('_') && !snake.ends_with('_') && !snake.contains("__"),
+                    "{key:?} → {snake:?}"
+                );
                 assert_eq!(snake_case(&snake), snake, "snake_case is not idempotent on {key:?}");
                 check_keys(inner);
             }
@@ -63,7 +69,7 @@ fuzz_target!(|data: &[u8]| {
         match object.get("authorization_servers") {
             Some(servers) if !list.is_empty() => {
                 assert_eq!(servers.as_array().map(Vec::len), Some(list.len()));
-                assert_eq!(object.keys().last().map(String::as_str), Some("authorization_servers"));
+                assert_eq!(object.keys().next_back().map(String::as_str), Some("authorization_servers"));
             }
             _ => {}
         }

@@ -4,9 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mcp_auth_rs::metadata::fetch::{parse_json_body, parse_server_metadata};
-use mcp_auth_rs::metadata::validate::{validate_server_config, warnings_message};
-use mcp_auth_rs::metadata::well_known::{well_known_url, ServerType};
+use mcp_auth_core::metadata::fetch::{parse_json_body, parse_server_metadata};
+use mcp_auth_core::metadata::validate::{validate_server_config, warnings_message};
+use mcp_auth_core::metadata::well_known::{well_known_url, ServerType};
 use serde_json::Value;
 
 const TYPES: [ServerType; 2] = [ServerType::OAuth, ServerType::Oidc];

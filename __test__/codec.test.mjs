@@ -1,0 +1,73 @@
+// The boundary formats between the addon and the JS layer (src/codec.rs, lib/codec.js): what one
+// half encodes, the other decodes to the same values. The Rust half is reached through the test
+// addon's codec probes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testAddon } from './helpers/test-addon.mjs';
+import { Tag, answerOf, authInfoFrom, decodeDecision, decodeJwksRequest, encodeJwksAnswer, errorData, jsonArg } from '../lib/codec.js';
+import { decodeError } from '../lib/errors.js';
+import { MCPAuthTokenVerificationError } from 'mcp-auth-rs';
+
+const TAG_NAMES = Object.fromEntries(Object.entries(Tag).map(([name, tag]) => [tag, name]));
+
+test('every decision the Rust half encodes decodes to what it stands for', () => {
+  const cases = JSON.parse(testAddon.codecProbeDecisions());
+  assert.equal(cases.length, 7);
+  for (const { encoded, warning, expected } of cases) {
+    if (expected === null) {
+      assert.equal(encoded, null, 'fetch first is not a string');
+      continue;
+    }
+    const decided = decodeDecision(encoded);
+    assert.equal(decided.warning, warning ?? undefined);
+    assert.equal(TAG_NAMES[decided.tag], expected.tag);
+    if (expected.tag === 'authenticated') assert.equal(decided.payload, expected.authInfo ?? '');
+    if (expected.tag === 'verifyToken') assert.equal(decided.payload, '');
+    if (expected.tag === 'answer') {
+      assert.deepEqual(answerOf(decided.payload), { status: expected.status, body: expected.body, challenge: expected.challenge ?? '' });
+      assert.deepEqual(JSON.parse(answerOf(decided.payload).body), { a: '\u0000b' }, 'a NUL inside a body is escaped JSON');
+    }
+    if (expected.tag === 'rethrow') {
+      if (expected.error === null) assert.equal(decided.payload, '', 'rethrow the caller’s own error');
+      else assert.deepEqual(errorData(decided.payload), expected.error);
+    }
+  }
+});
+
+test('an encoded error with an error object inside becomes the reference’s error classes', () => {
+  const cases = JSON.parse(testAddon.codecProbeDecisions());
+  const { payload } = decodeDecision(cases.find((c) => c.expected?.error).encoded);
+  const error = decodeError(payload);
+  assert.ok(error instanceof MCPAuthTokenVerificationError);
+  assert.equal(error.cause.code, 'ERR_JWT_EXPIRED');
+  assert.ok(error.cause.cause instanceof Error, 'the marked object is revived as an Error');
+  assert.equal(error.cause.cause.message, 'expired');
+  assert.deepEqual({ ...error.cause.cause }, { code: 'ERR_JWT_EXPIRED', name: 'JWTExpired' });
+  assert.equal(errorData('not encoded'), undefined);
+});
+
+test('JS error objects in a JSON argument keep their own keys in the Rust half', () => {
+  const error = Object.assign(new TypeError('x'), { someCode: 1 });
+  const body = JSON.parse(testAddon.codecProbeBody(jsonArg({ outerKey: { innerError: error }, when: new Date(0) })));
+  assert.deepEqual(body, { outer_key: { inner_error: { someCode: 1 } }, when: '1970-01-01T00:00:00.000Z' });
+  assert.equal(jsonArg(undefined), 'null');
+});
+
+test('a JWKS request of the Rust half decodes; every JWKS answer of the JS half decodes in Rust', () => {
+  assert.deepEqual(decodeJwksRequest(testAddon.codecProbeJwksRequest('https://idp.example.com/jwks', 1500)), {
+    url: 'https://idp.example.com/jwks',
+    headers: { accept: 'application/json' },
+    timeoutMs: 1500,
+  });
+  const rust = (answer) => JSON.parse(testAddon.codecProbeJwksAnswer(answer));
+  assert.deepEqual(rust(encodeJwksAnswer.response(200, '{"keys":[]}')), { status: 200, body: '{"keys":[]}' });
+  assert.deepEqual(rust(encodeJwksAnswer.response(404, '')), { status: 404, body: '' });
+  assert.deepEqual(rust(encodeJwksAnswer.timeout()), { timeout: true });
+  assert.deepEqual(rust(encodeJwksAnswer.failure('socket hang up')), { error: 'socket hang up' });
+});
+
+test('AuthInfo JSON becomes the reference’s AuthInfo, keys in its order', () => {
+  const info = authInfoFrom('{"clientId":"c","scopes":["a"],"claims":{"iss":"i","sub":"s","exp":5}}', 'tok');
+  assert.deepEqual(Object.keys(info), ['issuer', 'clientId', 'scopes', 'token', 'audience', 'claims', 'expiresAt', 'subject']);
+  assert.deepEqual(info, { issuer: 'i', clientId: 'c', scopes: ['a'], token: 'tok', audience: undefined, claims: { iss: 'i', sub: 's', exp: 5 }, expiresAt: 5, subject: 's' });
+});

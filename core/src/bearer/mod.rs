@@ -1,0 +1,13 @@
+//! The parts of the bearer decision, as the reference's `handleBearerAuth` makes it: the
+//! `Authorization` header, claims → `AuthInfo`, the issuer / audience / scope policy, and the HTTP
+//! answer to every failure. The request pipeline (`crate::pipeline`) runs them in order.
+
+pub mod answer;
+pub mod auth_info;
+pub mod header;
+pub mod policy;
+
+pub use answer::{Answers, ErrorResponse, Thrown};
+pub use auth_info::{auth_info, token_error, unverified_issuer, AuthInfo};
+pub use header::{bearer_error, parse_authorization};
+pub use policy::{IssuerRule, Policy};

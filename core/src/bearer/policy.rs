@@ -1,0 +1,144 @@
+//! The issuer / audience / scope policy of a bearer middleware, compared as the reference's JS
+//! compares: `===` and `includes`.
+
+use super::header::bearer_error;
+use crate::error::{AuthError, AuthResult};
+use crate::js_value::{js_string, strictly_equal, truthy};
+use serde_json::{json, Map, Value};
+
+/// How a token issuer is judged.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IssuerRule {
+    /// One of the issuers configured in `MCPAuth` (exact string match).
+    Trusted(Vec<String>),
+    /// `handleBearerAuth({ issuer: '<string>' })`.
+    Exact(String),
+    /// A JS function the front door calls itself.
+    External,
+}
+
+impl IssuerRule {
+    pub fn check(&self, issuer: Option<&Value>) -> AuthResult<()> {
+        let text = issuer.and_then(Value::as_str);
+        // The expected text is built only for the error: this check runs on every request.
+        let expected = match self {
+            Self::External => return Ok(()),
+            Self::Trusted(list) if text.is_some_and(|i| list.iter().any(|t| t == i)) => return Ok(()),
+            Self::Exact(expected) if text == Some(expected.as_str()) => return Ok(()),
+            Self::Trusted(list) => list.join(", "),
+            Self::Exact(expected) => expected.clone(),
+        };
+        let mut cause = Map::new();
+        cause.insert("expected".into(), json!(expected));
+        if let Some(actual) = issuer {
+            cause.insert("actual".into(), actual.clone());
+        }
+        Err(bearer_error("invalid_issuer").with_cause(Value::Object(cause)))
+    }
+}
+
+/// What a verified token must satisfy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub issuer: IssuerRule,
+    /// The configured values as given (only truthy ones), compared as the reference's JS does:
+    /// `===` / `includes`, so `5` never matches `"5"`, and a `requiredScopes` that is not an
+    /// array fails every request (`requiredScopes.filter is not a function`), never open.
+    pub audience: Option<Value>,
+    pub required_scopes: Option<Value>,
+}
+
+impl Policy {
+    pub fn new(issuer: IssuerRule, audience: Option<Value>, required_scopes: Option<Value>) -> Self {
+        Self { issuer, audience: audience.filter(truthy), required_scopes: required_scopes.filter(truthy) }
+    }
+
+    /// Issuer, audience and scope checks on a verified `AuthInfo` (`issuer`, `audience`,
+    /// `scopes` as JSON values; `None` = undefined).
+    pub fn check(&self, issuer: Option<&Value>, audience: Option<&Value>, scopes: Option<&Value>) -> AuthResult<()> {
+        self.issuer.check(issuer)?;
+        if let Some(expected) = &self.audience {
+            let matches = match audience {
+                Some(Value::Array(items)) => items.iter().any(|a| strictly_equal(a, expected)),
+                Some(actual) => strictly_equal(actual, expected),
+                None => false,
+            };
+            if !matches {
+                let mut cause = Map::new();
+                cause.insert("expected".into(), expected.clone());
+                if let Some(actual) = audience {
+                    cause.insert("actual".into(), actual.clone());
+                }
+                return Err(bearer_error("invalid_audience").with_cause(Value::Object(cause)));
+            }
+        }
+        if let Some(required) = &self.required_scopes {
+            let Value::Array(required) = required else {
+                return Err(AuthError::type_error("requiredScopes.filter is not a function"));
+            };
+            let has = |scope: &Value| match scopes {
+                Some(Value::Array(items)) => Ok(items.iter().any(|s| strictly_equal(s, scope))),
+                // The reference calls `scopes.includes(...)`: a string does a substring search.
+                Some(Value::String(text)) => Ok(text.contains(&js_string(scope))),
+                Some(Value::Null) | None => {
+                    Err(AuthError::type_error("Cannot read properties of undefined (reading 'includes')"))
+                }
+                Some(_) => Err(AuthError::type_error("authInfo.scopes.includes is not a function")),
+            };
+            let mut missing = Vec::new();
+            for scope in required {
+                if !has(scope)? {
+                    missing.push(scope.clone());
+                }
+            }
+            if !missing.is_empty() {
+                return Err(bearer_error("missing_required_scopes").with_cause(json!({ "missingScopes": missing })));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_checks_in_order() {
+        let policy = Policy::new(
+            IssuerRule::Trusted(vec!["https://a".into(), "https://b".into()]),
+            Some(json!("r")),
+            Some(json!(["read", "write"])),
+        );
+        let err = policy.check(Some(&json!("https://evil")), None, None).unwrap_err();
+        assert_eq!(
+            (err.code.as_str(), err.cause.unwrap()["expected"].clone()),
+            ("invalid_issuer", json!("https://a, https://b"))
+        );
+        let err = policy.check(Some(&json!("https://a")), None, None).unwrap_err();
+        assert_eq!(err.cause.unwrap(), json!({ "expected": "r" }));
+        let err =
+            policy.check(Some(&json!("https://a")), Some(&json!(["x", "r"])), Some(&json!(["read"]))).unwrap_err();
+        assert_eq!(err.cause.unwrap(), json!({ "missingScopes": ["write"] }));
+    }
+
+    #[test]
+    fn audience_and_scopes_compare_like_js() {
+        let check = |audience: Value, scopes: Value, token_audience: Value, token_scopes: Value| {
+            Policy::new(IssuerRule::External, Some(audience), Some(scopes)).check(
+                None,
+                Some(&token_audience),
+                Some(&token_scopes),
+            )
+        };
+        assert_eq!(check(json!(5), json!([]), json!("5"), json!([])).unwrap_err().code, "invalid_audience");
+        assert!(check(json!(5), json!([]), json!([4, 5]), json!([])).is_ok());
+        let missing = check(json!("a"), json!([1, "read"]), json!("a"), json!(["1", "read"])).unwrap_err();
+        assert_eq!(missing.cause.unwrap(), json!({ "missingScopes": [1] }));
+        for not_a_list in [json!("read"), json!({ "0": "read" })] {
+            let error = check(json!("a"), not_a_list, json!("a"), json!(["read"])).unwrap_err();
+            assert_eq!(error.message.as_deref(), Some("requiredScopes.filter is not a function"));
+        }
+        assert!(check(json!("a"), json!(""), json!("a"), json!([])).is_ok(), "a falsy requiredScopes checks nothing");
+    }
+}

@@ -1,0 +1,272 @@
+//! The one request pipeline. A front door hands it what every HTTP framework has (the method, the
+//! path, the `Authorization` header) and writes back the decision it returns. The steps, in order:
+//! header → token → verified-token cache → unverified issuer (trusted before any fetch) →
+//! metadata → key → signature → claims → `AuthInfo` → policy → answer. A token checked by the
+//! caller's own verify function leaves after the token step and comes back for the policy.
+
+use crate::bearer::token_error;
+use crate::bearer::{parse_authorization, unverified_issuer, Answers, AuthInfo, IssuerRule, Policy, Thrown};
+use crate::error::AuthError;
+use crate::jose::{decode_payload, parse_compact, Claims, VerifyOptions};
+use crate::js_value::truthy;
+use crate::jwks::{CachedLookup, JwksOptions, RemoteKeySet};
+use crate::jwt::verify_access_token;
+use crate::mcp_auth::McpAuth;
+use crate::token_cache::{TokenCache, TokenCacheLimits};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// What every HTTP framework can tell about a request. The method and path are carried for the
+/// checks that depend on them; the bearer checks read the `Authorization` header only.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub authorization: Option<&'a str>,
+}
+
+/// What the front door does with a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Hand the `AuthInfo` on (`Some`: the core's, as JSON; `None`: the caller's own, which
+    /// passed the policy) and continue.
+    Authenticated(Option<Arc<str>>),
+    /// The token goes to the caller's verify function; its result comes back to
+    /// [`Guard::conclude`].
+    VerifyToken,
+    /// Write this error answer.
+    Answer(crate::bearer::ErrorResponse),
+    /// Fail with this error, nothing written (`None`: the error the caller raised).
+    Rethrow(Option<AuthError>),
+    /// Metadata or keys must be fetched first: ask again with [`Guard::decide`].
+    FetchFirst,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub decision: Decision,
+    /// A `console.warn` line produced on the way (metadata fetched with warnings).
+    pub warning: Option<String>,
+}
+
+/// Why a request left the pipeline before `AuthInfo`.
+enum Halt {
+    Failed(AuthError),
+    FetchFirst,
+    VerifyToken,
+}
+
+impl From<AuthError> for Halt {
+    fn from(error: AuthError) -> Self {
+        Self::Failed(error)
+    }
+}
+
+fn now_ms() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// The JWT verification of one `MCPAuth` verifier: its trusted issuers, their metadata and keys.
+pub struct JwtVerifier {
+    auth: Arc<McpAuth>,
+    verifier: usize,
+    trusted: IssuerRule,
+    options: VerifyOptions,
+    jwks_options: JwksOptions,
+}
+
+/// A token that passed verification, and until when that may be remembered.
+struct Verified {
+    auth_info: AuthInfo,
+    cacheable_until: f64,
+    key_set: Arc<RemoteKeySet>,
+    generation: u64,
+}
+
+impl JwtVerifier {
+    pub fn new(auth: Arc<McpAuth>, verifier: usize, options: VerifyOptions, jwks_options: JwksOptions) -> Self {
+        let trusted = IssuerRule::Trusted(auth.trusted_issuers(verifier));
+        Self { auth, verifier, trusted, options, jwks_options }
+    }
+
+    /// The issuers this verifier trusts (the default issuer rule of its middleware).
+    pub fn trusted(&self) -> &IssuerRule {
+        &self.trusted
+    }
+
+    async fn verify(&self, token: &str, may_wait: bool, warning: &mut Option<String>) -> Result<Verified, Halt> {
+        let claims = token.split('.').nth(1).filter(|_| token.split('.').count() == 3).and_then(decode_payload);
+        let issuer = unverified_issuer(claims.as_ref())?.clone();
+        self.trusted.check(Some(&issuer))?;
+        let server = self
+            .auth
+            .server_for(self.verifier, &issuer)
+            .ok_or_else(|| AuthError::type_error("no configuration for a trusted issuer"))?;
+        let (metadata, fetched_warning) = self.auth.metadata_of(server, may_wait).await?.ok_or(Halt::FetchFirst)?;
+        *warning = fetched_warning;
+        let jwks_uri = match metadata.get("jwksUri").filter(|v| truthy(v)) {
+            Some(Value::String(uri)) => uri.clone(),
+            Some(other) => other.to_string(),
+            None => {
+                let issuer_text = issuer.as_str().map(str::to_string).unwrap_or_else(|| issuer.to_string());
+                return Err(AuthError::auth_server("missing_jwks_uri")
+                    .with_cause(json!({
+                        "cause": format!("The authorization server (`{issuer_text}`) does not have a JWKS URI configured.")
+                    }))
+                    .into());
+            }
+        };
+        let jws = parse_compact(token, &self.options).map_err(|e| token_error(&e))?;
+        // A `jwksUri` that is not a URL fails like the reference's `new URL(jwksUri)`: a
+        // TypeError, rethrown (a 500), not a token error.
+        let key_set = self.auth.key_set(&jwks_uri, &self.jwks_options)?;
+        let key = match key_set.lookup_cached(&jws.alg, jws.kid_value()) {
+            CachedLookup::Ready(key) => key,
+            CachedLookup::NeedsFetch if may_wait => key_set.lookup(&jws.alg, jws.kid_value()).await,
+            CachedLookup::NeedsFetch => return Err(Halt::FetchFirst),
+        };
+        let generation = key_set.generation();
+        let key = key.map_err(|e| token_error(&e))?;
+        // The payload decoded for the pre-check is the one whose signature is checked.
+        let auth_info = verify_access_token(&jws, &key, claims, &self.options)?;
+        let cacheable_until = self.cacheable_until(&auth_info.claims, &key_set);
+        Ok(Verified { auth_info, cacheable_until, key_set, generation })
+    }
+
+    /// Until when a verified token may be answered from the cache (epoch ms): its `exp`, the
+    /// `maxTokenAge` limit, and never past the key set's max age.
+    fn cacheable_until(&self, claims: &Claims, key_set: &RemoteKeySet) -> f64 {
+        let now = now_ms();
+        let number = |name: &str| claims.get(name).and_then(Value::as_f64);
+        let mut until = key_set.max_age().map_or(f64::INFINITY, |age| now + age.as_secs_f64() * 1000.0);
+        if let Some(exp) = number("exp") {
+            until = until.min(exp * 1000.0);
+        }
+        if let (Some(max_age), Some(iat)) = (self.options.max_token_age, number("iat")) {
+            until = until.min((iat + max_age) * 1000.0);
+        }
+        until
+    }
+}
+
+/// One bearer middleware: what a token must satisfy, how failures are answered, and who verifies
+/// tokens (the core's JWT verifier, or the caller's function).
+pub struct Guard {
+    policy: Policy,
+    answers: Answers,
+    jwt: Option<JwtVerifier>,
+    /// Tokens that passed every check of this middleware (`None` = turned off).
+    verified: Option<TokenCache>,
+}
+
+impl Guard {
+    /// A middleware whose tokens the caller verifies.
+    pub fn with_caller_verification(policy: Policy, answers: Answers) -> Self {
+        Self { policy, answers, jwt: None, verified: None }
+    }
+
+    /// A `bearerAuth('jwt')` middleware. `cache`: the verified-token cache's limits (`None` =
+    /// off).
+    pub fn with_jwt(policy: Policy, answers: Answers, jwt: JwtVerifier, cache: Option<TokenCacheLimits>) -> Self {
+        // A fixed `currentDate` makes validity independent of time: nothing to cache by expiry.
+        let verified = cache.filter(|_| jwt.options.current_date_ms.is_none()).map(TokenCache::new);
+        Self { policy, answers, jwt: Some(jwt), verified }
+    }
+
+    pub fn answers(&self) -> &Answers {
+        &self.answers
+    }
+
+    /// Decides without waiting: [`Decision::FetchFirst`] when the network is needed.
+    pub fn decide_now(&self, request: &Request<'_>) -> Outcome {
+        let mut future = std::pin::pin!(self.run(request, false));
+        match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(outcome) => outcome,
+            // Without permission to wait, `run` never suspends.
+            Poll::Pending => Outcome { decision: Decision::FetchFirst, warning: None },
+        }
+    }
+
+    /// Decides, fetching metadata and keys as needed.
+    pub async fn decide(&self, request: &Request<'_>) -> Outcome {
+        let mut outcome = self.run(request, true).await;
+        if outcome.decision == Decision::FetchFirst {
+            outcome.decision = Decision::Rethrow(Some(AuthError::type_error("authentication could not complete")));
+        }
+        outcome
+    }
+
+    /// After the caller's verify function: the policy on its `AuthInfo` (`issuer`, `audience`,
+    /// `scopes` as JSON values; `None` = undefined).
+    pub fn conclude(&self, issuer: Option<&Value>, audience: Option<&Value>, scopes: Option<&Value>) -> Decision {
+        match self.policy.check(issuer, audience, scopes) {
+            Ok(()) => Decision::Authenticated(None),
+            Err(error) => self.answer(error),
+        }
+    }
+
+    /// The answer to an error raised outside the core during the request.
+    pub fn answer_thrown(&self, thrown: Thrown) -> Decision {
+        match self.answers.respond_thrown(thrown) {
+            Ok(Some(response)) => Decision::Answer(response),
+            Ok(None) => Decision::Rethrow(None),
+            Err(error) => Decision::Rethrow(Some(error)),
+        }
+    }
+
+    /// Verification only, without this middleware's policy (its `'jwt'` verifier used as a
+    /// verify function): `AuthInfo` JSON.
+    pub async fn verify_token(&self, token: &str) -> Result<Arc<str>, AuthError> {
+        let jwt = self.jwt.as_ref().ok_or_else(|| AuthError::type_error("this middleware has no JWT verifier"))?;
+        match jwt.verify(token, true, &mut None).await {
+            Ok(verified) => Ok(Arc::from(verified.auth_info.to_json())),
+            Err(Halt::Failed(error)) => Err(error),
+            Err(Halt::FetchFirst | Halt::VerifyToken) => Err(AuthError::type_error("verification could not complete")),
+        }
+    }
+
+    fn answer(&self, error: AuthError) -> Decision {
+        match self.answers.respond(error) {
+            Ok(response) => Decision::Answer(response),
+            Err(error) => Decision::Rethrow(Some(error)),
+        }
+    }
+
+    async fn run(&self, request: &Request<'_>, may_wait: bool) -> Outcome {
+        let mut warning = None;
+        let decision = match self.authenticate(request, may_wait, &mut warning).await {
+            Ok(auth_info) => Decision::Authenticated(Some(auth_info)),
+            Err(Halt::VerifyToken) => Decision::VerifyToken,
+            Err(Halt::FetchFirst) => Decision::FetchFirst,
+            Err(Halt::Failed(error)) => self.answer(error),
+        };
+        Outcome { decision, warning }
+    }
+
+    async fn authenticate(
+        &self,
+        request: &Request<'_>,
+        may_wait: bool,
+        warning: &mut Option<String>,
+    ) -> Result<Arc<str>, Halt> {
+        let token = parse_authorization(request.authorization)?;
+        let Some(jwt) = &self.jwt else { return Err(Halt::VerifyToken) };
+        if let Some(auth_info) = self.verified.as_ref().and_then(|cache| cache.get(token, now_ms())) {
+            return Ok(auth_info);
+        }
+        let verified = jwt.verify(token, may_wait, warning).await?;
+        let info = &verified.auth_info;
+        self.policy.check(info.issuer(), info.audience(), Some(&info.scopes))?;
+        let auth_info: Arc<str> = Arc::from(info.to_json());
+        if let Some(cache) = &self.verified {
+            cache.insert(token, auth_info.clone(), verified.cacheable_until, verified.key_set, verified.generation);
+        }
+        Ok(auth_info)
+    }
+}
+
+#[cfg(test)]
+mod pipeline_tests;

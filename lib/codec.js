@@ -1,0 +1,86 @@
+// The boundary formats, JS half (the Rust half is src/codec.rs, which documents them; the
+// constants come from the addon's static tables, so both halves share one spelling):
+// JSON arguments with error objects marked, encoded errors, encoded request decisions, and the
+// JWKS request/answer of a JS `customFetch`.
+import { tables } from './native.js';
+
+const { errorPrefix, errorObjectKey, errorMessageKey, outcome } = tables.boundary;
+export { errorObjectKey, errorMessageKey };
+
+const isPlainObject = (value) => {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+};
+
+// JSON as the reference's libraries see values: errors keep their own keys (marked), other class
+// instances become their own enumerable properties, BigInts become an (invalid) object.
+function replacer(key, value) {
+  const raw = this[key];
+  if (typeof raw === 'bigint') return {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || raw instanceof Date) return value;
+  if (raw instanceof Error) return { [errorObjectKey]: { ...raw } };
+  return isPlainObject(raw) ? value : { ...raw };
+}
+
+/** JSON text for the addon (`'null'` for `undefined`). */
+export const jsonArg = (value) => JSON.stringify(value, replacer) ?? 'null';
+
+/** The structured error (`{ kind, code, message?, cause? }`) of an encoded one, or `undefined`. */
+export const errorData = (encoded) =>
+  typeof encoded === 'string' && encoded.startsWith(errorPrefix) ? JSON.parse(encoded.slice(errorPrefix.length)) : undefined;
+
+/** The tags of an encoded decision. */
+export const Tag = Object.freeze({
+  authenticated: outcome.authenticated,
+  verifyToken: outcome.verifyToken,
+  answer: outcome.answer,
+  rethrow: outcome.rethrow,
+});
+
+/**
+ * An encoded decision split into `{ warning, tag, payload }`: `payload` is the AuthInfo JSON
+ * (authenticated; empty when the caller's own AuthInfo passed), the answer (see `answerOf`) or
+ * the encoded error (rethrow; empty: rethrow the caller's own error).
+ */
+export const decodeDecision = (encoded) => {
+  let warning;
+  let rest = encoded;
+  if (rest[0] === outcome.warning) {
+    const end = rest.indexOf(outcome.separator);
+    warning = rest.slice(1, end);
+    rest = rest.slice(end + 1);
+  }
+  return { warning, tag: rest[0], payload: rest.slice(1) };
+};
+
+/** `{ status, body, challenge }` of an answer payload (`challenge` empty when none). */
+export const answerOf = (payload) => {
+  const end = payload.indexOf(outcome.separator, 3);
+  return { status: Number(payload.slice(0, 3)), body: payload.slice(3, end), challenge: payload.slice(end + 1) };
+};
+
+/** The request the addon asks a `customFetch` to make: `{ url, headers, timeoutMs }`. */
+export const decodeJwksRequest = (text) => JSON.parse(text);
+
+/** The answers to it. */
+export const encodeJwksAnswer = {
+  response: (status, body) => JSON.stringify({ status, body }),
+  timeout: () => JSON.stringify({ timeout: true }),
+  failure: (message) => JSON.stringify({ error: message }),
+};
+
+/** AuthInfo from the addon's JSON (`{ clientId, scopes, claims }`), keys in the reference's order
+ * (`audience` and `expiresAt` present even when the claims lack them). */
+export const authInfoFrom = (json, token) => {
+  const { clientId, scopes, claims } = JSON.parse(json);
+  return {
+    issuer: claims.iss,
+    clientId,
+    scopes,
+    token,
+    audience: claims.aud,
+    claims,
+    expiresAt: claims.exp,
+    subject: claims.sub,
+  };
+};

@@ -1,6 +1,0 @@
-//! Authorization-server metadata: where it lives, how it is fetched, parsed and validated.
-
-pub mod fetch;
-pub mod schema;
-pub mod validate;
-pub mod well_known;

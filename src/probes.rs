@@ -1,0 +1,88 @@
+//! Test-only exports (feature `test-probes`, built into the test addon, never shipped): panics,
+//! to prove none crosses into Node, and the Rust half of the codec, for the JS round trips.
+
+use crate::codec::{decode_jwks_answer, encode_decision, encode_jwks_request};
+use crate::throw::json_arg;
+use mcp_auth_core::bearer::ErrorResponse;
+use mcp_auth_core::error::{AuthError, ErrorKind, ERROR_MESSAGE_KEY, ERROR_OBJECT_KEY};
+use mcp_auth_core::jwks::HostFetchError;
+use mcp_auth_core::pipeline::Decision;
+use mcp_auth_core::snake_case::snake_case_keys;
+use napi::Result;
+use napi_derive::napi;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[napi(catch_unwind)]
+pub fn panic_probe(message: String) -> String {
+    panic!("{message}")
+}
+
+/// The panic must become a rejected promise.
+#[napi]
+pub async fn panic_probe_async(message: String) -> Result<String> {
+    panic!("{message}")
+}
+
+/// Every kind of encoded decision, each beside what it stands for: `[{ encoded, expected }]`.
+#[napi(catch_unwind)]
+pub fn codec_probe_decisions() -> String {
+    let error = AuthError::new(ErrorKind::TokenVerification, "invalid_token").with_cause(json!({
+        "code": "ERR_JWT_EXPIRED",
+        "cause": { ERROR_OBJECT_KEY: { "code": "ERR_JWT_EXPIRED", "name": "JWTExpired" }, ERROR_MESSAGE_KEY: "expired" },
+    }));
+    let answer = ErrorResponse {
+        status: 401,
+        www_authenticate: Some("Bearer error=\"x\"".into()),
+        body: r#"{"a":"\u0000b"}"#.into(),
+    };
+    let cases = [
+        (Decision::Authenticated(Some(Arc::from(r#"{"clientId":"c","scopes":["a"],"claims":{"sub":"s"}}"#))), None),
+        (Decision::Authenticated(None), Some("a warning")),
+        (Decision::VerifyToken, None),
+        (Decision::Answer(answer.clone()), Some("w")),
+        (Decision::Rethrow(Some(error.clone())), None),
+        (Decision::Rethrow(None), None),
+        (Decision::FetchFirst, None),
+    ];
+    let described: Vec<Value> = cases
+        .iter()
+        .map(|(decision, warning)| {
+            let expected = match decision {
+                Decision::Authenticated(info) => json!({ "tag": "authenticated", "authInfo": info.as_deref() }),
+                Decision::VerifyToken => json!({ "tag": "verifyToken" }),
+                Decision::Answer(r) => {
+                    json!({ "tag": "answer", "status": r.status, "body": r.body, "challenge": r.www_authenticate })
+                }
+                Decision::Rethrow(error) => json!({ "tag": "rethrow", "error": error }),
+                Decision::FetchFirst => json!(null),
+            };
+            json!({ "encoded": encode_decision(decision, *warning), "warning": warning, "expected": expected })
+        })
+        .collect();
+    Value::Array(described).to_string()
+}
+
+/// A JWKS request as the Rust half encodes it.
+#[napi(catch_unwind)]
+pub fn codec_probe_jwks_request(url: String, timeout_ms: u32) -> String {
+    encode_jwks_request(&url, &[("accept".into(), "application/json".into())], Duration::from_millis(timeout_ms.into()))
+}
+
+/// A JWKS answer as the Rust half decodes it: `{ status, body }`, `{ timeout }` or `{ error }`.
+#[napi(catch_unwind)]
+pub fn codec_probe_jwks_answer(answer: String) -> String {
+    match decode_jwks_answer(&answer) {
+        Ok((status, body)) => json!({ "status": status, "body": String::from_utf8_lossy(&body) }),
+        Err(HostFetchError::Timeout) => json!({ "timeout": true }),
+        Err(HostFetchError::Failed(message)) => json!({ "error": message }),
+    }
+    .to_string()
+}
+
+/// A JSON argument as the core reads it in an answer body (error objects keep their keys).
+#[napi(catch_unwind)]
+pub fn codec_probe_body(json_text: String) -> Result<String> {
+    Ok(snake_case_keys(json_arg(&json_text)?).to_string())
+}
