@@ -2,6 +2,8 @@
 // `mcp-auth@0.2.0`. Hand-written; the runtime is one ES module (`index.js`), which CommonJS
 // consumers load through Node's require(esm), and this declaration file serves both.
 
+/// <reference path="./lib/doors/mcp-sdk-v2.d.cts" />
+
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { RequestHandler, Router } from 'express';
 import type { z } from 'zod';
@@ -37,6 +39,33 @@ declare module '@modelcontextprotocol/sdk/server/auth/types' {
   interface AuthInfo {
     /** Issuer of the access token (`iss` claim), i.e. the authorization server that minted it. */
     issuer: string;
+    /** Subject of the access token (`sub` claim), usually the user or client identifier. */
+    subject?: string;
+    /** Intended audience(s) of the access token (`aud` claim). */
+    audience?: string | string[];
+    /** The complete, verified JWT payload (JWT mode), or any claims a custom verifier returns. */
+    claims?: Record<string, unknown>;
+  }
+}
+
+// MCP TypeScript SDK v2 (`@modelcontextprotocol/server` 2.x, also used by
+// `@modelcontextprotocol/node`) has its own `AuthInfo`, which tool handlers receive as
+// `ctx.http.authInfo`. The same fields are added to it, all optional there: v2's own bearer helpers
+// also produce `AuthInfo` values, without them. This is the ESM build's `AuthInfo`; the CommonJS
+// build's is augmented by `./lib/doors/mcp-sdk-v2.d.cts` (referenced above).
+//
+// An augmentation in a declaration file is silently ignored when its module does not resolve, so
+// projects without the v2 SDK are unaffected (no error, even with `skipLibCheck: false`).
+
+declare module '@modelcontextprotocol/server' {
+  /**
+   * Fields added by `mcp-auth-rs` to the MCP SDK v2's `AuthInfo` (`ctx.http.authInfo` in tool
+   * handlers). They are set on every `AuthInfo` produced by `mcp-auth-rs` (where `issuer` is always
+   * present), and absent from those produced by other verifiers.
+   */
+  interface AuthInfo {
+    /** Issuer of the access token (`iss` claim), i.e. the authorization server that minted it. */
+    issuer?: string;
     /** Subject of the access token (`sub` claim), usually the user or client identifier. */
     subject?: string;
     /** Intended audience(s) of the access token (`aud` claim). */

@@ -24,6 +24,6 @@ export {
   fetchServerConfigByWellKnownUrl,
   validateServerConfig,
 } from './lib/discovery.js';
-export { handleBearerAuth } from './lib/bearer.js';
+export { handleBearerAuth } from './lib/doors/express.js';
 export { createVerifyJwt } from './lib/verify-jwt.js';
 export { MCPAuth } from './lib/mcp-auth.js';

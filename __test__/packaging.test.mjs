@@ -115,12 +115,17 @@ describe('npm tarballs, installed into a fresh Express 5 app', { skip, timeout: 
     const allowed = (p) =>
       ['index.js', 'index.d.ts', 'binding.cjs', 'binding.d.cts', 'package.json', 'README.md', 'bin/mcp-auth-rs.mjs'].includes(p) ||
       /^LICENSE(\.md|\.txt)?$/i.test(p) ||
-      /^lib\/[\w.-]+\.js$/.test(p);
+      /^lib\/(doors\/)?[\w.-]+\.js$/.test(p) ||
+      /^lib\/doors\/[\w.-]+\.d\.c?ts$/.test(p);
     assert.deepEqual(main.paths.filter((p) => !allowed(p)), [], 'unexpected files in the tarball');
     for (const required of ['index.js', 'index.d.ts', 'binding.cjs', 'binding.d.cts', 'package.json', 'README.md', 'bin/mcp-auth-rs.mjs', 'lib/native.js']) {
       assert.ok(main.paths.includes(required), `missing ${required}`);
     }
-    assert.ok(!main.paths.some((p) => /^(src|__test__|target|examples|npm|bench|fuzz)\//.test(p) || p.endsWith('.node')));
+    // Every file a subpath export names (each door's module and typings).
+    for (const target of Object.values(pkg.exports).flatMap((entry) => (typeof entry === 'string' ? [entry] : Object.values(entry)))) {
+      assert.ok(main.paths.includes(target.replace(/^\.\//, '')), `missing ${target}`);
+    }
+    assert.ok(!main.paths.some((p) => /^(src|__test__|target|examples|npm|bench|fuzz|core|docs)\//.test(p) || p.endsWith('.node')));
     assert.ok(main.size < LIMITS.mainPacked, `main tarball ${main.size} B`);
     assert.ok(main.unpackedSize < LIMITS.mainUnpacked, `main unpacked ${main.unpackedSize} B`);
   });

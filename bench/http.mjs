@@ -79,21 +79,22 @@ export const killServers = () => {
   live.clear();
 };
 
-export const startServer = async (lib, { issuer, resource, jwksUri }, core) => {
-  const args = [SERVER, '--lib', lib, '--issuer', issuer, '--resource', resource, '--jwks-uri', jwksUri];
+/** Starts a server child for `lib` behind `door` (express: Express 5; node, fastify, hono: doors.mjs). */
+export const startServer = async (lib, { issuer, resource, jwksUri }, core, door = 'express') => {
+  const args = [SERVER, '--lib', lib, '--issuer', issuer, '--resource', resource, '--jwks-uri', jwksUri, '--door', door];
   const [command, argv] = core === undefined ? [process.execPath, args] : ['taskset', ['-c', String(core), process.execPath, ...args]];
   const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   live.add(child);
   try {
     const port = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${lib}: server not ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new Error(`${lib} (${door}): server not ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
       child.once('message', ({ port }) => {
         clearTimeout(timer);
         resolve(port);
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`${lib}: server exited (${code ?? signal})`));
+        reject(new Error(`${lib} (${door}): server exited (${code ?? signal})`));
       });
     });
     return { child, origin: `http://127.0.0.1:${port}` };
@@ -150,13 +151,13 @@ export const load = (origin, next, seconds) =>
 
 /** Starts a library's server and times its first request with a valid token (the library
  * fetches metadata and JWKS then); fails unless it is answered 200. */
-export const startTimedServer = async (lib, context, core) => {
-  const server = await startServer(lib, context, core);
+export const startTimedServer = async (lib, context, core, door = 'express') => {
+  const server = await startServer(lib, context, core, door);
   try {
     const started = performance.now();
     const first = await fetch(`${server.origin}/mcp`, { headers: { authorization: `Bearer ${context.tokens.same}` }, signal: AbortSignal.timeout(10_000) });
     await first.arrayBuffer();
-    if (first.status !== 200) throw new Error(`${lib}: first request answered ${first.status}`);
+    if (first.status !== 200) throw new Error(`${lib} (${door}): first request answered ${first.status}`);
     return { ...server, firstRequestMs: performance.now() - started };
   } catch (error) {
     await stopServer(server.child);

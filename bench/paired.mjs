@@ -1,4 +1,4 @@
-// Paired HTTP measurement: `npm run bench:paired [-- --case same-token] [-- --libs a,b] [-- --rounds N]`.
+// Paired HTTP measurement: `npm run bench:paired [-- --case same-token] [-- --libs a,b] [-- --rounds N] [-- --door node]`.
 // Every library's server runs at once (pinned to the last core when taskset exists); the load
 // moves from one to the next in short windows, round after round, so slow phases of the machine
 // hit every library alike. Per server: its CPU µs per request in each window; the table gives the
@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { CASES, POOL_SIZE, RESOURCE, signTokens, startBenchAuthServer } from './cases.mjs';
 import { corePlan, measureWindow, pinThisProcess, runBounded, startTimedServer, stopServer } from './http.mjs';
+import { DOORS, DOOR_LIBS } from './doors.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -16,8 +17,16 @@ const { values: args } = parseArgs({
     libs: { type: 'string', default: 'mcp-auth-rs,mcp-auth,fast-jwt' },
     rounds: { type: 'string', default: '12' },
     window: { type: 'string', default: '1' },
+    door: { type: 'string', default: 'express' },
   },
 });
+// Express runs every library; the other doors (doors.mjs) run mcp-auth-rs only.
+if (args.door !== 'express') {
+  if (!DOORS.includes(args.door)) throw new Error(`--door takes express, ${DOORS.join(', ')}`);
+  if (process.argv.every((arg) => !arg.startsWith('--libs'))) args.libs = 'mcp-auth-rs';
+  const other = args.libs.split(',').find((lib) => !DOOR_LIBS.includes(lib));
+  if (other) throw new Error(`--door ${args.door} runs ${DOOR_LIBS.join(', ')} only, not ${other}`);
+}
 const testCase = CASES.find((c) => c.id === args.case);
 if (!testCase || testCase.id.startsWith('no-auth')) throw new Error(`--case takes one of ${CASES.map((c) => c.id).filter((id) => !id.startsWith('no-auth')).join(', ')}`);
 const rounds = Number(args.rounds);
@@ -43,7 +52,7 @@ const main = async () => {
       { name: 'none (same requests)', lib: 'none', next: requestsOf(testCase.id) },
       ...args.libs.split(',').map((lib) => ({ name: lib, lib, next: requestsOf(testCase.id) })),
     ];
-    for (const row of rows) Object.assign(row, await startTimedServer(row.lib, context, serverCore), { samples: [] });
+    for (const row of rows) Object.assign(row, await startTimedServer(row.lib, context, serverCore, args.door), { samples: [] });
     if (serverCore !== undefined) pinThisProcess(clientCores);
     const statusOf = (row) => (row.lib === 'none' ? 200 : testCase.status);
     for (const row of rows) await measureWindow(row, row.next, 1, statusOf(row));
@@ -59,7 +68,8 @@ const main = async () => {
       return { ...row, min: sorted[0], p25: quantile(sorted, 0.25), median: quantile(sorted, 0.5) };
     });
     const [noToken, sameRequests] = stats;
-    console.log(`${testCase.label}: ${rounds} rounds of ${windowSeconds} s per server, 10 connections; server CPU µs per request (lower is better)`);
+    const behind = args.door === 'express' ? '' : ` (mcp-auth-rs/${args.door})`;
+    console.log(`${testCase.label}${behind}: ${rounds} rounds of ${windowSeconds} s per server, 10 connections; server CPU µs per request (lower is better)`);
     console.log(`and the share of the baseline's throughput a saturated core reaches (baseline µs / this µs)\n`);
     const header = ['server', 'min', 'p25', 'median', '% no token (min/p25/median)', '% same requests (min/p25/median)'];
     const lines = stats.map((s) => [

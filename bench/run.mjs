@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { runMicro } from './micro.mjs';
 import { corePlan, measureWindow, peakRssKb, pinThisProcess, runBounded, startTimedServer, stopServer } from './http.mjs';
 import { CASES, POOL_SIZE, RESOURCE, signTokens, startBenchAuthServer } from './cases.mjs';
+import { DOORS } from './doors.mjs';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } } });
 // Micro: `runs` full runs. HTTP: `httpRounds` rounds of one `httpWindow`-second window per row
@@ -35,6 +36,15 @@ const caseIdsOf = (lib, kind) =>
       : lib === 'node:crypto (lean)' && kind === 'http'
         ? ['rs256-new']
         : CASES.map((c) => c.id).filter((id) => !id.startsWith('no-auth'));
+// The front doors other than Express (HTTP only): per door, a no-auth server serving the
+// token-carrying requests (token ignored) and mcp-auth-rs with the same token and with new RS256
+// tokens. Express's figures come from the rows above (the same three rows exist there).
+const DOOR_ROWS = [
+  { lib: 'none', case: 'no-auth-token' },
+  { lib: 'mcp-auth-rs', case: 'same-token' },
+  { lib: 'mcp-auth-rs', case: 'rs256-new' },
+];
+const HTTP_ROW_COUNT = LIBS.reduce((n, lib) => n + caseIdsOf(lib, 'http').length, 0) + DOORS.length * DOOR_ROWS.length;
 
 const machine = () => {
   const cpus = os.cpus();
@@ -55,17 +65,17 @@ const median = (numbers) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** Medians per (kind, lib, case) of every numeric field; `unexpected` is summed over runs;
+/** Medians per (kind, door, lib, case) of every numeric field; `unexpected` is summed over runs;
  * `spreadPct` = (max − min) / median of the main figure, in %. */
 const summarize = (records) => {
   const groups = new Map();
   for (const r of records) {
-    const key = `${r.kind}\u0000${r.lib}\u0000${r.case}`;
+    const key = `${r.kind}\u0000${r.door ?? ''}\u0000${r.lib}\u0000${r.case}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].map((group) => {
-    const { kind, lib, case: id } = group[0];
-    const summary = { kind: `${kind}-median`, lib, case: id, runs: group.length };
+    const { kind, door, lib, case: id } = group[0];
+    const summary = { kind: `${kind}-median`, ...(door && { door }), lib, case: id, runs: group.length };
     for (const [key, value] of Object.entries(group[0])) if (typeof value === 'number' && key !== 'run') summary[key] = median(group.map((r) => r[key]));
     // Each server's own figures (measured once), on every window record of its row.
     for (const key of ['peakRssKb', 'firstRequestMs']) if (key in group[0]) summary[key] = group[0][key];
@@ -93,9 +103,40 @@ const check = (s) => (s.unexpected ? `${s.unexpected} UNEXPECTED` : 'ok');
 const cpuRatio = (baselineUs, us) => (baselineUs > 0 && us > 0 ? `${fmt((100 * baselineUs) / us)}%` : '—');
 const spread = (s) => (s.runs > 1 ? `${fmt(s.spreadPct, 0)}%` : '—');
 
+/** Per door: server CPU µs per request without auth (the same requests, token ignored) and with
+ * mcp-auth-rs (same token, new RS256 token), and what auth adds, from the medians and the best windows. */
+const doorTable = (http) => {
+  const find = (door, lib, id) => http.find((s) => s.door === door && s.lib === lib && s.case === id);
+  const added = (us, baseUs) => (us === null || us === undefined || baseUs === null || baseUs === undefined ? '—' : `${us >= baseUs ? '+' : '−'}${fmt(Math.abs(us - baseUs), 0)}`);
+  const rows = [];
+  for (const door of ['express', ...DOORS]) {
+    const [base, same, fresh] = DOOR_ROWS.map((r) => find(door, r.lib, r.case));
+    if (!base || !same || !fresh) continue;
+    const unexpected = base.unexpected + same.unexpected + fresh.unexpected;
+    for (const [figure, key] of [['median', 'serverCpuUsPerReq'], ['best', 'bestServerCpuUsPerReq']]) {
+      rows.push([
+        figure === 'median' ? door : '',
+        figure,
+        fmt(base[key], 0),
+        fmt(same[key], 0),
+        added(same[key], base[key]),
+        fmt(fresh[key], 0),
+        added(fresh[key], base[key]),
+        figure === 'median' ? fmt(base.reqPerSec, 0) : '',
+        figure === 'median' ? fmt(same.reqPerSec, 0) : '',
+        figure === 'median' ? fmt(fresh.reqPerSec, 0) : '',
+        figure === 'median' ? fmt(same.firstRequestMs) : '',
+        figure === 'median' ? (unexpected ? `${unexpected} UNEXPECTED` : 'ok') : '',
+      ]);
+    }
+  }
+  return table(['door', 'figure', 'no auth µs', 'same token µs', 'added', 'RS256 new µs', 'added', 'no auth req/s', 'same req/s', 'RS256 req/s', 'first ms', 'check'], rows);
+};
+
 const report = (summaries, info) => {
   const micro = summaries.filter((s) => s.kind === 'micro-median');
-  const http = summaries.filter((s) => s.kind === 'http-median');
+  const allHttp = summaries.filter((s) => s.kind === 'http-median');
+  const http = allHttp.filter((s) => s.door === 'express');
   const find = (list, lib, id) => list.find((s) => s.lib === lib && s.case === id);
   const baseline = find(http, BASELINE.lib, BASELINE.case);
   const byCase = (a, b) => CASES.findIndex((c) => c.id === a.case) - CASES.findIndex((c) => c.id === b.case) || LIBS.indexOf(a.lib) - LIBS.indexOf(b.lib);
@@ -141,6 +182,11 @@ const report = (summaries, info) => {
     '',
     'First request after server start (ms, median over every server of the library; metadata + JWKS fetch)',
     table(['library', '', 'ms'], firstRequest.map(([lib, ms]) => [lib, '', ms])),
+    '',
+    'Front doors (mcp-auth-rs/<door>, a server child per row, loaded in the same rounds): server CPU µs per request, median of the',
+    "windows and the best (lowest) window; no auth = the door's server without auth serving the same token-carrying requests (token",
+    'ignored); added = what auth adds to a request on that door; req/s median; first ms = the same-token server\'s first request',
+    doorTable(allHttp),
   ].join('\n');
 };
 
@@ -197,8 +243,13 @@ const main = async () => {
     // timed), then rounds with one window per row: the load moves from server to server, so slow
     // phases of the machine hit every row alike instead of whichever rows ran then.
     t = performance.now();
-    const rows = LIBS.flatMap((lib) => casesOf(lib, 'http').map((testCase) => ({ lib, testCase, next: testCase.authorizations() })));
-    for (const row of rows) Object.assign(row, await startTimedServer(row.lib, context, info.serverCore));
+    const caseOf = (id) => casesOf('none', 'http').concat(casesOf('mcp-auth-rs', 'http')).find((c) => c.id === id);
+    const rows = [
+      ...LIBS.flatMap((lib) => casesOf(lib, 'http').map((testCase) => ({ door: 'express', lib, testCase }))),
+      ...DOORS.flatMap((door) => DOOR_ROWS.map(({ lib, case: id }) => ({ door, lib, testCase: caseOf(id) }))),
+    ];
+    for (const row of rows) row.next = row.testCase.authorizations();
+    for (const row of rows) Object.assign(row, await startTimedServer(row.lib, context, info.serverCore, row.door));
     if (info.serverCore !== undefined) pinThisProcess(info.clientCores);
     for (const row of rows) await measureWindow(row, row.next, settings.httpWarmup, row.testCase.status);
     const windows = [];
@@ -211,9 +262,9 @@ const main = async () => {
       await stopServer(row.child);
     }
     for (const { row, ...window } of windows) {
-      keep({ kind: 'http', lib: row.lib, case: row.testCase.id, ...window, peakRssKb: row.peakRssKb, firstRequestMs: row.firstRequestMs });
+      keep({ kind: 'http', door: row.door, lib: row.lib, case: row.testCase.id, ...window, peakRssKb: row.peakRssKb, firstRequestMs: row.firstRequestMs });
     }
-    const unexpected = windows.filter((w) => w.unexpected).map((w) => `${w.row.lib} / ${w.row.testCase.id}: ${w.unexpected}`);
+    const unexpected = windows.filter((w) => w.unexpected).map((w) => `${w.row.door} / ${w.row.lib} / ${w.row.testCase.id}: ${w.unexpected}`);
     if (unexpected.length) console.error(`UNEXPECTED answers: ${unexpected.join('; ')}`);
     console.error(`HTTP benchmark: ${fmt((performance.now() - t) / 1000)} s`);
 
@@ -226,5 +277,6 @@ const main = async () => {
   }
 };
 
-// Bounds: a hard deadline for the whole run, and server children killed on any exit path.
-runBounded(main, 120 + settings.runs * (args.quick ? 20 : 30) + settings.httpRounds * 30 * (settings.httpWindow + 0.5));
+// Bounds: a hard deadline for the whole run (scaled by the HTTP rows and rounds), and server
+// children killed on any exit path.
+runBounded(main, 120 + settings.runs * (args.quick ? 20 : 30) + settings.httpRounds * (HTTP_ROW_COUNT + 5) * (settings.httpWindow + 0.5));

@@ -1,23 +1,37 @@
 // The HTTP benchmark's server, run as a child of run.mjs (IPC channel required):
-//   node bench/server.mjs --lib <name> --issuer <url> --resource <url> --jwks-uri <url>
-// Express 5 on 127.0.0.1 (ephemeral port), the library's middleware on GET /mcp answering a small
-// JSON. Sends { port } when listening; exits when the parent goes away.
+//   node bench/server.mjs --lib <name> --issuer <url> --resource <url> --jwks-uri <url> [--door <door>]
+// Express 5 (default; or the front door's framework: doors.mjs) on 127.0.0.1 (ephemeral port), the
+// library's middleware on GET /mcp answering a small JSON. Sends { port } when listening; exits
+// when the parent goes away.
 
 import { parseArgs } from 'node:util';
-import express from 'express';
-import { LIBRARIES } from './libraries.mjs';
 
 const { values } = parseArgs({
-  options: { lib: { type: 'string' }, issuer: { type: 'string' }, resource: { type: 'string' }, 'jwks-uri': { type: 'string' } },
+  options: {
+    lib: { type: 'string' },
+    issuer: { type: 'string' },
+    resource: { type: 'string' },
+    'jwks-uri': { type: 'string' },
+    door: { type: 'string', default: 'express' },
+  },
 });
-const middleware = await LIBRARIES[values.lib]({ issuer: values.issuer, resource: values.resource, jwksUri: values['jwks-uri'] });
+const context = { issuer: values.issuer, resource: values.resource, jwksUri: values['jwks-uri'] };
 
-const app = express();
-app.get('/mcp', middleware, (req, res) => res.json({ ok: true }));
-// Errors passed to next(err) (express-oauth2-jwt-bearer) answered as JSON, without logging.
-app.use((err, req, res, _next) => res.status(err.status ?? 500).set(err.headers ?? {}).json({ error: err.code ?? 'server_error' }));
+const expressServer = async () => {
+  const { default: express } = await import('express');
+  const { LIBRARIES } = await import('./libraries.mjs');
+  const middleware = await LIBRARIES[values.lib](context);
+  const app = express();
+  app.get('/mcp', middleware, (req, res) => res.json({ ok: true }));
+  // Errors passed to next(err) (express-oauth2-jwt-bearer) answered as JSON, without logging.
+  app.use((err, req, res, _next) => res.status(err.status ?? 500).set(err.headers ?? {}).json({ error: err.code ?? 'server_error' }));
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+  });
+};
 
-const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+const server = values.door === 'express' ? await expressServer() : await (await import('./doors.mjs')).startDoorServer(values.door, values.lib, context);
+process.send({ port: server.address().port });
 process.on('disconnect', () => process.exit(0));
 // The parent asks for this process's CPU time (getrusage: µs, every thread) over the IPC channel.
 process.on('message', (message) => {

@@ -1,5 +1,6 @@
-// The MCP side of the demo and the end-to-end test: a Streamable HTTP endpoint (stateless: a new
-// server and transport per request) with a `whoami` tool that reports the caller's AuthInfo.
+// The MCP side of the end-to-end test (the demo runs examples/door-<door>.mjs): a Streamable HTTP
+// endpoint (stateless: a new server and transport per request) with a `whoami` tool that reports
+// the caller's AuthInfo.
 import crypto from 'node:crypto';
 import express from 'express';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';

@@ -1,89 +1,111 @@
-// The Express door of the bearer middleware. Every decision (header, verification, policy,
-// status, `WWW-Authenticate`, body) comes from the core's request pipeline; this file hands it
-// the request, writes back what it decides, and runs the user's JS functions (verify, issuer).
+// The bearer flow every front door shares. The core's request pipeline makes every decision
+// (header, verification, policy, status, `WWW-Authenticate`, body); this file hands it the
+// request, runs the user's JS functions it asks for (verify, issuer), and returns an outcome: the
+// AuthInfo, or an `Answer` to write. What must be rethrown is thrown.
+// A door only converts its framework's request and writes its framework's response.
 import { binding } from './native.js';
 import { Tag, answerOf, authInfoFrom, decodeDecision, jsonArg } from './codec.js';
 import { answeredKind, callAsync, callSync, decodeError } from './errors.js';
 import { TRUSTED_ISSUERS, settingsJson } from './options.js';
 
-const OVERWRITE_WARNING =
-  'Request already contains auth info and will be overwritten. Please double-check if this is intended.';
-
-const authenticate = (request, authInfo, next) => {
-  if (request.auth) console.warn(OVERWRITE_WARNING);
-  request.auth = authInfo;
-  next();
-};
-
-/** `req.headers.authorization` read as the reference reads it: falsy = no header; a truthy
- * non-string fails as the reference's `split` call on it does (a TypeError, rethrown). */
-const authorizationHeader = (request) => {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  if (typeof header !== 'string') throw new TypeError('authHeader.split is not a function or its return value is not iterable');
-  return header;
+/** The `Authorization` value as the reference reads it: falsy = no header; a truthy non-string
+ * fails as the reference's `split` call on it does (a TypeError, rethrown). */
+const authorizationOf = (value) => {
+  if (!value) return undefined;
+  if (typeof value !== 'string') throw new TypeError('authHeader.split is not a function or its return value is not iterable');
+  return value;
 };
 
 /** The token of a header the pipeline accepted (`<scheme> <token>`). */
 const tokenOf = (header) => header.slice(header.indexOf(' ') + 1);
 
-// The body goes through `res.json` as the reference's does: the app's JSON settings and any
-// wrapper of `res.json` (response envelopes, logging) apply to it.
-const writeAnswer = (payload, response) => {
-  const { status, body, challenge } = answerOf(payload);
-  if (challenge) response.set('WWW-Authenticate', challenge);
-  response.status(status).json(JSON.parse(body));
-};
-
-/** Writes an answer, or throws the error of a rethrow decision. */
-const answerOrThrow = ({ tag, payload }, response) => {
-  if (tag === Tag.answer) writeAnswer(payload, response);
-  else throw decodeError(payload);
+/** An answer decision as its `Answer`; a rethrow decision is thrown. */
+const outcomeOf = ({ tag, payload }) => {
+  if (tag === Tag.answer) return answerOf(payload);
+  throw decodeError(payload);
 };
 
 /**
- * Answers an error thrown during a request as the reference's catch block does: an MCP-Auth error
- * gets the pipeline's answer for it; anything else is rethrown for Express (or the TypeError of an
+ * The outcome for an error thrown during a request (by a verify or issuer function, or by what a
+ * door runs after authentication, like Express's `next()`), as the reference's catch block
+ * decides it: MCP-Auth errors are answered, anything else is rethrown (or the TypeError of an
  * invalid `resource`, which every error path raises).
  */
-const answerThrown = (guard, error, showErrorDetails, response) => {
+const answerThrown = (guard, showErrorDetails, error) => {
   const kind = answeredKind(error);
   const toJson = kind === 'BearerAuth' || kind === 'TokenVerification' ? jsonArg(error.toJson(showErrorDetails)) : 'null';
   const decided = decodeDecision(
     callSync(() => binding.guardAnswerThrown(guard, kind ?? '', String(error?.code ?? ''), String(error?.message ?? ''), toJson)),
   );
   if (decided.tag === Tag.rethrow && !decided.payload) throw error;
-  answerOrThrow(decided, response);
+  return outcomeOf(decided);
 };
 
-const decideNow = (guard, request, header) => binding.guardDecide(guard, request.method, request.originalUrl, header);
+/**
+ * A bearer middleware, door-independent: `decide(authorization)` (the request's `Authorization`
+ * value) returns the AuthInfo or an `Answer`, synchronously when the core needs nothing fetched
+ * (one call into the addon, no Promise), else a Promise of it; `answerThrown(error)` is the
+ * `Answer` for an error thrown after authentication.
+ */
+export class BearerFlow {
+  #guard;
+  #verifyAccessToken;
+  #issuer;
+  #showErrorDetails;
 
-/** `bearerAuth('jwt')`: one synchronous call into the core per request; a Promise only to fetch. */
-export const jwtBearerMiddleware = (guard, { showErrorDetails }) =>
-  async function bearerAuthHandler(request, response, next) {
-    const header = authorizationHeader(request);
-    const encoded =
-      decideNow(guard, request, header) ?? (await binding.guardDecideAsync(guard, request.method, request.originalUrl, header));
+  /** `verifyAccessToken`: the caller's verify function, `undefined` for the core's JWT verifier. */
+  constructor(guard, { verifyAccessToken, issuer, showErrorDetails }) {
+    this.#guard = guard;
+    this.#verifyAccessToken = verifyAccessToken;
+    this.#issuer = issuer;
+    this.#showErrorDetails = showErrorDetails;
+  }
+
+  decide(authorizationValue) {
+    if (this.#verifyAccessToken) return this.#decideCallerVerified(authorizationValue);
+    const authorization = authorizationOf(authorizationValue);
+    const encoded = binding.guardDecide(this.#guard, authorization);
+    if (encoded === null) return binding.guardDecideAsync(this.#guard, authorization).then((later) => this.#jwtOutcome(later, authorization));
+    return this.#jwtOutcome(encoded, authorization);
+  }
+
+  answerThrown(error) {
+    return answerThrown(this.#guard, this.#showErrorDetails, error);
+  }
+
+  #jwtOutcome(encoded, authorization) {
     const decided = decodeDecision(encoded);
     if (decided.warning !== undefined) console.warn(decided.warning);
-    if (decided.tag !== Tag.authenticated) return answerOrThrow(decided, response);
-    // `next()` runs inside the reference's try block: what it throws is answered the same way.
-    const nextInTry = () => {
-      try {
-        next();
-      } catch (error) {
-        answerThrown(guard, error, showErrorDetails, response);
-      }
-    };
-    authenticate(request, authInfoFrom(decided.payload, tokenOf(header)), nextInTry);
-  };
+    if (decided.tag !== Tag.authenticated) return outcomeOf(decided);
+    return authInfoFrom(decided.payload, tokenOf(authorization));
+  }
+
+  async #decideCallerVerified(authorizationValue) {
+    const guard = this.#guard;
+    try {
+      const authorization = authorizationOf(authorizationValue);
+      const decided = decodeDecision(binding.guardDecide(guard, authorization));
+      if (decided.tag !== Tag.verifyToken) return outcomeOf(decided);
+      const authInfo = await this.#verifyAccessToken(tokenOf(authorization));
+      // Read as the reference reads it: a null result fails with its TypeError wording.
+      const tokenIssuer = authInfo.issuer;
+      if (typeof this.#issuer === 'function') this.#issuer(tokenIssuer);
+      const policyInput = jsonArg({ issuer: tokenIssuer, audience: authInfo.audience, scopes: authInfo.scopes });
+      const concluded = decodeDecision(callSync(() => binding.guardConclude(guard, policyInput)));
+      if (concluded.tag !== Tag.authenticated) return outcomeOf(concluded);
+      return authInfo;
+    } catch (error) {
+      return this.answerThrown(error);
+    }
+  }
+}
 
 /**
- * A middleware whose tokens `verifyAccessToken` checks. `createGuard(settingsJson)` makes its
- * guard: standalone (`handleBearerAuth`) or for an `MCPAuth` verifier (`issuer` may then be
+ * A flow whose tokens `verifyAccessToken` checks. `createGuard(settingsJson)` makes its guard:
+ * standalone (`handleBearerAuth`) or for an `MCPAuth` verifier (`issuer` may then be
  * `TRUSTED_ISSUERS`, the verifier's issuers).
  */
-export const callerBearerAuth = ({ verifyAccessToken, issuer, requiredScopes, audience, resource, showErrorDetails }, createGuard) => {
+export const callerVerifiedFlow = ({ verifyAccessToken, issuer, requiredScopes, audience, resource, showErrorDetails }, createGuard) => {
   if (typeof verifyAccessToken !== 'function') {
     throw new TypeError('`verifyAccessToken` must be a function that takes a token and returns an `AuthInfo` object.');
   }
@@ -94,27 +116,8 @@ export const callerBearerAuth = ({ verifyAccessToken, issuer, requiredScopes, au
     throw new TypeError('`issuer` must be a valid URL.');
   }
   const guard = callSync(() => createGuard(settingsJson({ issuer, audience, requiredScopes, resource, showErrorDetails })));
-
-  return async function bearerAuthHandler(request, response, next) {
-    try {
-      const header = authorizationHeader(request);
-      const decided = decodeDecision(decideNow(guard, request, header));
-      if (decided.tag !== Tag.verifyToken) return answerOrThrow(decided, response);
-      const authInfo = await verifyAccessToken(tokenOf(header));
-      // Read as the reference reads it: a null result fails with its TypeError wording.
-      const tokenIssuer = authInfo.issuer;
-      if (typeof issuer === 'function') issuer(tokenIssuer);
-      const policyInput = jsonArg({ issuer: tokenIssuer, audience: authInfo.audience, scopes: authInfo.scopes });
-      const concluded = decodeDecision(callSync(() => binding.guardConclude(guard, policyInput)));
-      if (concluded.tag !== Tag.authenticated) return answerOrThrow(concluded, response);
-      authenticate(request, authInfo, next);
-    } catch (error) {
-      answerThrown(guard, error, showErrorDetails, response);
-    }
-  };
+  return new BearerFlow(guard, { verifyAccessToken, issuer, showErrorDetails });
 };
-
-export const handleBearerAuth = (config) => callerBearerAuth(config, (settings) => binding.callerGuard(settings));
 
 /** The `'jwt'` verifier of a guard as a plain JS verify function (used when a runtime override of
  * `issuer`/`verifyAccessToken` sends a `'jwt'` middleware through the caller-verified path). */

@@ -53,10 +53,19 @@ export const decodeDecision = (encoded) => {
   return { warning, tag: rest[0], payload: rest.slice(1) };
 };
 
-/** `{ status, body, challenge }` of an answer payload (`challenge` empty when none). */
+/** An error answer to write: status, JSON body text, `WWW-Authenticate` value (empty when none). */
+export class Answer {
+  constructor(status, body, challenge) {
+    this.status = status;
+    this.body = body;
+    this.challenge = challenge;
+  }
+}
+
+/** The `Answer` of an answer payload. */
 export const answerOf = (payload) => {
   const end = payload.indexOf(outcome.separator, 3);
-  return { status: Number(payload.slice(0, 3)), body: payload.slice(3, end), challenge: payload.slice(end + 1) };
+  return new Answer(Number(payload.slice(0, 3)), payload.slice(3, end), payload.slice(end + 1));
 };
 
 /** The request the addon asks a `customFetch` to make: `{ url, headers, timeoutMs }`. */

@@ -1,11 +1,12 @@
-// `MCPAuth`: the shim side. Rust holds the modes, the rules, the verifiers and the caches.
+// `MCPAuth`: the JS side. The core holds the modes, the rules, the verifiers and the caches; the
+// functions after the class give every front door the same bearer flows and metadata documents.
 import { binding } from './native.js';
 import { jsonArg } from './codec.js';
 import { callAsync, callSync, decodeError } from './errors.js';
 import { getIssuer, serverMetadataPaths, validateServerConfig } from './discovery.js';
-import { callerBearerAuth, jwtBearerMiddleware, jwtVerifyFunction } from './bearer.js';
+import { BearerFlow, callerVerifiedFlow, jwtVerifyFunction } from './bearer.js';
 import { TRUSTED_ISSUERS, jwksFetchOf, jwtVerifyJson, remoteJwkSetJson, settingsJson } from './options.js';
-import { createDelegatedRouter, createResourceMetadataRouter } from './routers.js';
+import * as expressDoor from './doors/express.js';
 
 const serverConfig = (config) => {
   if (!('metadata' in config)) return { kind: 'discovery', issuer: config.issuer, type: config.type };
@@ -58,10 +59,6 @@ const resourceDocumentInput = (metadata) => {
 };
 
 export class MCPAuth {
-  #core;
-  // The resource list as normalized at construction (the caller's array when one was given).
-  #resources;
-
   constructor(config) {
     this.config = config;
     const core = callSync(() => new binding.McpAuthCore(jsonArg(normalize(config))));
@@ -72,47 +69,75 @@ export class MCPAuth {
       if (report.invalidMetadataAt) error.cause = validationCause(config, report.invalidMetadataAt);
       throw error;
     }
-    this.#core = core;
-    if (!('server' in config)) this.#resources = resourceList(config.protectedResources);
+    // The resource list as normalized at construction (the caller's array when one was given).
+    const resources = 'server' in config ? undefined : resourceList(config.protectedResources);
+    internals.set(this, { core, resources });
   }
 
   delegatedRouter() {
-    const core = this.#core;
-    callSync(() => core.checkDelegatedRouter());
-    const loadBody = async () => {
-      const { server } = this.config;
-      if ('metadata' in server) return JSON.parse(callSync(() => binding.snakeCaseDocument(jsonArg(server.metadata))));
-      const { body, warning } = JSON.parse(await callAsync(() => core.delegatedDiscoveredBody()));
-      if (warning) console.warn(warning);
-      return body;
-    };
-    return createDelegatedRouter(serverMetadataPaths.oauth, loadBody);
+    return expressDoor.authorizationServerMetadata(this);
   }
 
   protectedResourceMetadataRouter() {
-    callSync(() => this.#core.checkResourceRouter());
-    const routes = this.#resources.map(({ metadata }) => {
-      const path = callSync(() => binding.resourceMetadataPath(String(metadata.resource)));
-      const input = resourceDocumentInput(metadata);
-      return [path, () => JSON.parse(callSync(() => binding.resourceMetadataDocument(jsonArg(input))))];
-    });
-    return createResourceMetadataRouter(routes);
+    return expressDoor.protectedResourceMetadata(this);
   }
 
   bearerAuth(modeOrVerify, config = {}) {
-    const core = this.#core;
-    const { jwtVerify, remoteJwkSet, ...rest } = config;
-    const { resource } = rest;
-    const verifier = callSync(() => core.verifierFor(resource ? String(resource) : undefined, typeof resource === 'string'));
-    const callerVerified = (verifyAccessToken) =>
-      callerBearerAuth({ verifyAccessToken, issuer: TRUSTED_ISSUERS, ...rest }, (settings) => core.callerGuard(verifier, settings));
-    if (typeof modeOrVerify === 'function') return callerVerified(modeOrVerify);
-    if (modeOrVerify !== 'jwt') return callerVerified(undefined);
-    const guard = callSync(() =>
-      core.jwtGuard(verifier, settingsJson(rest), jwtVerifyJson(jwtVerify), remoteJwkSetJson(remoteJwkSet), jwksFetchOf(remoteJwkSet)),
-    );
-    // As in the reference, runtime `issuer`/`verifyAccessToken` keys replace the built-ins.
-    if ('issuer' in rest || 'verifyAccessToken' in rest) return callerVerified(jwtVerifyFunction(guard));
-    return jwtBearerMiddleware(guard, rest);
+    return expressDoor.bearerAuth(this, modeOrVerify, config);
   }
 }
+
+/** What an `MCPAuth` keeps out of sight: its core and its resources. */
+const internals = new WeakMap();
+
+const coreOf = (mcpAuth) => {
+  const state = internals.get(mcpAuth);
+  if (!state) throw new TypeError('Expected an MCPAuth instance.');
+  return state;
+};
+
+/** The bearer flow of `mcpAuth.bearerAuth(modeOrVerify, config)`, for any door. */
+export const bearerFlowOf = (mcpAuth, modeOrVerify, config = {}) => {
+  const { core } = coreOf(mcpAuth);
+  const { jwtVerify, remoteJwkSet, ...rest } = config;
+  const { resource } = rest;
+  const verifier = callSync(() => core.verifierFor(resource ? String(resource) : undefined, typeof resource === 'string'));
+  const callerVerified = (verifyAccessToken) =>
+    callerVerifiedFlow({ verifyAccessToken, issuer: TRUSTED_ISSUERS, ...rest }, (settings) => core.callerGuard(verifier, settings));
+  if (typeof modeOrVerify === 'function') return callerVerified(modeOrVerify);
+  if (modeOrVerify !== 'jwt') return callerVerified(undefined);
+  const guard = callSync(() =>
+    core.jwtGuard(verifier, settingsJson(rest), jwtVerifyJson(jwtVerify), remoteJwkSetJson(remoteJwkSet), jwksFetchOf(remoteJwkSet)),
+  );
+  // As in the reference, runtime `issuer`/`verifyAccessToken` keys replace the built-ins.
+  if ('issuer' in rest || 'verifyAccessToken' in rest) return callerVerified(jwtVerifyFunction(guard));
+  return new BearerFlow(guard, rest);
+};
+
+/** The RFC 9728 documents, `[{ path, document() }]`, one per resource (resource-server mode only);
+ * top-level keys fixed now, nested values read at each request, as in the reference. */
+export const resourceMetadataRoutes = (mcpAuth) => {
+  const { core, resources } = coreOf(mcpAuth);
+  callSync(() => core.checkResourceRouter());
+  return resources.map(({ metadata }) => {
+    const path = callSync(() => binding.resourceMetadataPath(String(metadata.resource)));
+    const input = resourceDocumentInput(metadata);
+    return { path, document: () => JSON.parse(callSync(() => binding.resourceMetadataDocument(jsonArg(input)))) };
+  });
+};
+
+/** The delegated authorization-server document (authorization-server mode only): `{ path,
+ * document() }`, `document` async (a discovery config is fetched on first use); the config is
+ * read at each request, as in the reference. */
+export const delegatedMetadataRoute = (mcpAuth) => {
+  const { core } = coreOf(mcpAuth);
+  callSync(() => core.checkDelegatedRouter());
+  const document = async () => {
+    const { server } = mcpAuth.config;
+    if ('metadata' in server) return JSON.parse(callSync(() => binding.snakeCaseDocument(jsonArg(server.metadata))));
+    const { body, warning } = JSON.parse(await callAsync(() => core.delegatedDiscoveredBody()));
+    if (warning) console.warn(warning);
+    return body;
+  };
+  return { path: serverMetadataPaths.oauth, document };
+};

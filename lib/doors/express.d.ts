@@ -1,0 +1,72 @@
+// Typings of `mcp-auth-rs/express`: the Express front door. Same middleware and routers as the
+// `MCPAuth` methods (`mcpAuth.bearerAuth(...)`, `mcpAuth.protectedResourceMetadataRouter()`,
+// `mcpAuth.delegatedRouter()`), as functions taking the `MCPAuth` instance.
+//
+// Needs `@types/express` (Express 5). Loading this entry also loads the main typings, which add
+// `auth?: AuthInfo` to Express's `Request`.
+
+import type { RequestHandler, Router } from 'express';
+
+import type {
+  BearerAuthOptions,
+  JwtBearerAuthOptions,
+  MCPAuth,
+  VerifyAccessTokenFunction,
+  VerifyAccessTokenMode,
+} from './bearer-options.js';
+
+/**
+ * Creates an Express middleware that authenticates requests with an `Authorization: Bearer`
+ * token verified by a custom function: the same middleware as
+ * `mcpAuth.bearerAuth(verifyAccessToken, config)`. On success `req.auth` holds the `AuthInfo`;
+ * auth failures are answered with 401/403 (500 for authorization server problems).
+ *
+ * @param mcpAuth The `MCPAuth` instance holding the trusted authorization servers / resources.
+ * @param verifyAccessToken Verifies the token and returns its `AuthInfo`.
+ * @param config Middleware options; `resource` is required in resource server mode.
+ * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
+ */
+export declare function bearerAuth(
+  mcpAuth: MCPAuth,
+  verifyAccessToken: VerifyAccessTokenFunction,
+  config?: BearerAuthOptions,
+): RequestHandler;
+/**
+ * Creates an Express middleware that verifies JWT access tokens against the JWK Set of the
+ * trusted authorization server that issued them: the same middleware as
+ * `mcpAuth.bearerAuth('jwt', config)`. On success `req.auth` holds the `AuthInfo`.
+ *
+ * @example
+ * ```ts
+ * import { bearerAuth, protectedResourceMetadata } from 'mcp-auth-rs/express';
+ * app.use(protectedResourceMetadata(mcpAuth));
+ * app.post('/mcp', bearerAuth(mcpAuth, 'jwt', { resource, audience: resource }), handler);
+ * ```
+ * @param mcpAuth The `MCPAuth` instance holding the trusted authorization servers / resources.
+ * @param mode The verification mode (`'jwt'`).
+ * @param config Middleware options, plus `jwtVerify` / `remoteJwkSet` / `verifiedTokenCache`.
+ * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
+ */
+export declare function bearerAuth(
+  mcpAuth: MCPAuth,
+  mode: VerifyAccessTokenMode,
+  config?: JwtBearerAuthOptions,
+): RequestHandler;
+
+/**
+ * Returns a new Express router serving the protected resource metadata (RFC 9728) of every
+ * configured resource at `/.well-known/oauth-protected-resource<resource path>`, with CORS: the
+ * same router as `mcpAuth.protectedResourceMetadataRouter()`.
+ *
+ * @throws {MCPAuthAuthServerError} `invalid_server_config` in authorization server mode.
+ */
+export declare function protectedResourceMetadata(mcpAuth: MCPAuth): Router;
+
+/**
+ * Returns a new Express router serving the authorization server metadata at
+ * `/.well-known/oauth-authorization-server`, with CORS (legacy authorization server mode): the same
+ * router as `mcpAuth.delegatedRouter()`.
+ *
+ * @throws {MCPAuthAuthServerError} `invalid_server_config` in resource server mode.
+ */
+export declare function authorizationServerMetadata(mcpAuth: MCPAuth): Router;
