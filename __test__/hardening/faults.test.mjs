@@ -68,7 +68,8 @@ const metadataViaMcpAuth = (as) => ({
   drip: { status: 500, causeError: 'fetch_server_config_error', description: /no complete response within 10000 ms$/, minMs: 9500, maxMs: 11000 },
   500: { status: 500, causeError: 'fetch_server_config_error', description: `Failed to fetch server config from ${as.metadataUrl}: Internal Server Error` },
   404: { status: 500, causeError: 'fetch_server_config_error', description: `Failed to fetch server config from ${as.metadataUrl}: Not Found` },
-  invalidJson: htmlRethrow,
+  // Always answered (README, Differences): the reference rethrows the SyntaxError.
+  invalidJson: { status: 500, causeError: 'invalid_server_metadata' },
   wrongShape: { status: 500, causeError: 'invalid_server_metadata' },
   huge: { status: 500, causeError: 'fetch_server_config_error', description: /response body larger than 1048576 bytes$/, maxMs: 2000 },
   hugeDeclared: { status: 500, causeError: 'fetch_server_config_error', description: /response body larger than 1048576 bytes$/, maxMs: 2000 },

@@ -6,7 +6,7 @@
 
 use crate::bearer::token_error;
 use crate::bearer::{parse_authorization, unverified_issuer, Answers, AuthInfo, IssuerRule, Policy, Thrown};
-use crate::error::AuthError;
+use crate::error::{AuthError, ErrorKind};
 use crate::jose::{decode_payload, parse_compact, Claims, VerifyOptions};
 use crate::js_value::truthy;
 use crate::jwks::{CachedLookup, JwksOptions, RemoteKeySet};
@@ -66,6 +66,16 @@ impl From<AuthError> for Halt {
     }
 }
 
+/// Always, unlike the reference (which rethrows the `SyntaxError`): discovered metadata that is not
+/// JSON is an authorization-server failure, answered 500 like an invalid document.
+fn not_json_is_invalid_metadata(error: AuthError) -> AuthError {
+    match error.kind {
+        ErrorKind::Syntax => AuthError::auth_server("invalid_server_metadata")
+            .with_cause(json!({ "message": error.message.unwrap_or_default() })),
+        _ => error,
+    }
+}
+
 fn now_ms() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
@@ -106,7 +116,8 @@ impl JwtVerifier {
             .auth
             .server_for(self.verifier, &issuer)
             .ok_or_else(|| AuthError::type_error("no configuration for a trusted issuer"))?;
-        let (metadata, fetched_warning) = self.auth.metadata_of(server, may_wait).await?.ok_or(Halt::FetchFirst)?;
+        let loaded = self.auth.metadata_of(server, may_wait).await.map_err(not_json_is_invalid_metadata)?;
+        let (metadata, fetched_warning) = loaded.ok_or(Halt::FetchFirst)?;
         *warning = fetched_warning;
         let jwks_uri = match metadata.get("jwksUri").filter(|v| truthy(v)) {
             Some(Value::String(uri)) => uri.clone(),

@@ -5,7 +5,7 @@
 use super::key_set::KeySet;
 use super::options::{CustomFetch, HostFetchError, JwksOptions, MAX_JWKS_BYTES};
 use crate::http::{self, Failure, FetchLimits, Redirects};
-use crate::jose::{JoseError, VerificationKey};
+use crate::jose::{JoseError, VerificationKey, NOT_A_JOSE_ERROR};
 use crate::metadata::fetch::parse_json_body;
 use crate::sync::lock;
 use reqwest::Url;
@@ -13,6 +13,16 @@ use serde_json::Value;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
+
+/// A selection that a newer set may answer differently: no key for the `kid` (jose refetches), and
+/// always, unlike jose, a key for it that cannot be used (not importable, RSA under 2048 bits), so
+/// that a provider that fixes a broken key is trusted again after the cooldown.
+fn worth_refetching(selected: &Result<Arc<VerificationKey>, JoseError>) -> bool {
+    match selected {
+        Err(error) => error.code == "ERR_JWKS_NO_MATCHING_KEY" || error.code == NOT_A_JOSE_ERROR,
+        Ok(key) => key.usable().is_err(),
+    }
+}
 
 type ReloadOutcome = Result<Arc<KeySet>, JoseError>;
 
@@ -91,12 +101,13 @@ impl RemoteKeySet {
         };
         let Some(keys) = usable else { return CachedLookup::NeedsFetch };
         match keys.select(alg, kid) {
-            Err(e) if e.code == "ERR_JWKS_NO_MATCHING_KEY" && !self.cooling_down(&state) => CachedLookup::NeedsFetch,
+            result if worth_refetching(&result) && !self.cooling_down(&state) => CachedLookup::NeedsFetch,
             result => CachedLookup::Ready(result),
         }
     }
 
-    /// jose's `getKey`: reload when stale, select, and on a `kid` miss reload once (after cooldown).
+    /// jose's `getKey`: reload when stale, select, and on a `kid` miss (or an unusable key for it)
+    /// reload once (after cooldown).
     pub async fn lookup(&self, alg: &str, kid: Option<&Value>) -> Result<Arc<VerificationKey>, JoseError> {
         let cached = {
             let state = self.state();
@@ -110,7 +121,7 @@ impl RemoteKeySet {
             },
         };
         match keys.select(alg, kid) {
-            Err(e) if e.code == "ERR_JWKS_NO_MATCHING_KEY" && !self.cooling_down(&self.state()) => {
+            result if worth_refetching(&result) && !self.cooling_down(&self.state()) => {
                 self.reload().await?.select(alg, kid)
             }
             result => result,

@@ -176,3 +176,24 @@ async fn refetches_that_keep_every_key_keep_the_generation() {
     keys.lookup("RS256", Some(&kid("c"))).await.unwrap_err();
     assert_ne!(keys.generation(), before, "a key removed: tokens verified before must be checked again");
 }
+
+#[tokio::test]
+async fn an_unusable_key_is_refetched_like_an_unknown_kid() {
+    // RSA under 2048 bits (the first 64 bytes of the modulus), then a key that does not import.
+    let short = json!({ "keys": [{ "kty": "RSA", "kid": "a", "n": &N[..86], "e": "AQAB" }] }).to_string();
+    let broken = json!({ "keys": [{ "kty": "RSA", "kid": "a", "n": "!", "e": "AQAB" }] }).to_string();
+    for unusable in [short, broken] {
+        let server = serve(Answer { status: "200 OK", body: unusable, delay: Duration::ZERO }).await;
+        let options = JwksOptions { cooldown: Duration::from_millis(100), ..JwksOptions::default() };
+        let keys = remote(&server, options);
+        let first = keys.lookup("RS256", Some(&kid("a"))).await;
+        assert!(first.map_or(true, |key| key.usable().is_err()), "the broken key is not usable");
+        assert!(matches!(keys.lookup_cached("RS256", Some(&kid("a"))), CachedLookup::Ready(_)), "cooling down");
+        *server.answer.lock().unwrap() = ok(&["a"]);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(matches!(keys.lookup_cached("RS256", Some(&kid("a"))), CachedLookup::NeedsFetch));
+        let fixed = keys.lookup("RS256", Some(&kid("a"))).await.unwrap();
+        assert!(fixed.usable().is_ok(), "trusted again after the cooldown");
+        assert_eq!(server.hits(), 2);
+    }
+}

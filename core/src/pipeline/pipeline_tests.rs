@@ -286,3 +286,15 @@ async fn an_invalid_resource_fails_every_answer() {
     let Decision::Rethrow(Some(error)) = guard.decide_now(&Request::default()).decision else { panic!() };
     assert_eq!(error.message.as_deref(), Some("Invalid resource identifier URI: nope"));
 }
+
+#[tokio::test]
+async fn discovered_metadata_that_is_not_json_is_a_500() {
+    let fixture = Fixture::start().await;
+    let not_json = Answer { status: "200 OK", body: "<html>".into(), delay: std::time::Duration::ZERO };
+    fixture.server.route("/.well-known/oauth-authorization-server", not_json);
+    let discovery = ServerConfig::Discovery { issuer: json!(fixture.issuer), server_type: ServerType::OAuth };
+    let guard = fixture.guard_with(discovery, None, None, true);
+    let response = answer(decide(&guard, Some(&bearer(&fixture.token_with(|_| {})))).await);
+    assert_eq!((response.status, response.www_authenticate.as_deref()), (500, None));
+    assert_eq!(body(&response)["cause"]["error"], json!("invalid_server_metadata"));
+}
