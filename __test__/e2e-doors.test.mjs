@@ -19,19 +19,17 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import http from 'node:http';
 import * as jose from 'jose';
 import { Hono } from 'hono';
 import { createAdaptorServer } from '@hono/node-server';
 import Fastify from 'fastify';
-import { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as ClientTransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError as UnauthorizedErrorV1 } from '@modelcontextprotocol/sdk/client/auth.js';
-import { McpServer as McpServerV2, createMcpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler } from '@modelcontextprotocol/server';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import {
   Client as ClientV2,
@@ -42,23 +40,18 @@ import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
 import * as honoDoor from 'mcp-auth-rs/hono';
 import * as fastifyDoor from 'mcp-auth-rs/fastify';
 import * as nodeDoor from 'mcp-auth-rs/node';
-import { startLocalIdp } from '../examples/local-idp.mjs';
+import { listenOnLoopback, startLocalIdp } from '../examples/local-idp.mjs';
 import { HeadlessOAuthProvider } from '../examples/headless-client.mjs';
+import { serveStateless } from '../examples/mcp-endpoint.mjs';
+import { whoamiReport, whoamiServerV1, whoamiServerV2 } from '../examples/whoami-server.mjs';
+import { postInitialize, sha256 } from './helpers/mcp.mjs';
 import { within } from './helpers/util.mjs';
 
 const T = { timeout: 30_000 };
 const SCOPES = ['read', 'write'];
 const MODERN = '2026-07-28';
 
-const sha256 = (text) => crypto.createHash('sha256').update(text).digest('base64url');
 const prmPath = (resource) => `/.well-known/oauth-protected-resource${new URL(resource).pathname}`;
-
-/** What `whoami` reports for an AuthInfo: every field but the token, plus the token's hash. */
-const reported = (authInfo) => {
-  const { token, ...info } = authInfo ?? {};
-  return { ...info, tokenSha256: token ? sha256(token) : null };
-};
-const whoamiResult = (authInfo) => ({ content: [{ type: 'text', text: JSON.stringify(reported(authInfo)) }] });
 
 // ---------------------------------------------------------------------------------------------
 // Servers on 127.0.0.1 whose port is known before their app exists (the resource names the port).
@@ -73,7 +66,6 @@ const listenEarly = async (server = http.createServer(), { attach = true } = {})
     res.end();
   };
   const requests = [];
-  const sockets = new Set();
   server.prependListener('request', (req) =>
     requests.push({
       method: req.method,
@@ -83,53 +75,21 @@ const listenEarly = async (server = http.createServer(), { attach = true } = {})
     }),
   );
   if (attach) server.on('request', (req, res) => handler(req, res));
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.requestTimeout = 10_000;
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  let closed;
+  const { port, close } = await listenOnLoopback(server);
   return {
     server,
-    origin: `http://127.0.0.1:${server.address().port}`,
+    origin: `http://127.0.0.1:${port}`,
     requests,
     setHandler(next) {
       handler = next;
     },
-    close() {
-      closed ??= new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections?.();
-        for (const socket of sockets) socket.destroy();
-      });
-      return closed;
-    },
+    close,
   };
 };
 
 // ---------------------------------------------------------------------------------------------
-// The MCP servers, one per SDK generation: a `whoami` tool returning the AuthInfo the SDK hands it.
-
-/** SDK v1: the AuthInfo is `extra.authInfo`. */
-const createV1Server = () => {
-  const server = new McpServerV1({ name: 'e2e-doors-v1', version: '1.0.0' });
-  server.registerTool('whoami', { description: 'The AuthInfo the SDK handed the tool.' }, async (extra) => whoamiResult(extra.authInfo));
-  return server;
-};
-
-/** SDK v2: the AuthInfo is `ctx.http.authInfo`. */
-const createV2Server = () => {
-  const server = new McpServerV2({ name: 'e2e-doors-v2', version: '1.0.0' });
-  server.registerTool('whoami', { description: 'The AuthInfo the SDK handed the tool.' }, async (ctx) => whoamiResult(ctx.http?.authInfo));
-  return server;
-};
+// The MCP servers are the examples' (examples/whoami-server.mjs), one per SDK generation: a `whoami`
+// tool answering the AuthInfo the SDK hands it (v1: `extra.authInfo`, v2: `ctx.http.authInfo`).
 
 const methodNotAllowed = () =>
   JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null });
@@ -147,7 +107,7 @@ const buildHono = ({ mcpAuth, resource, seen }) => {
     await next();
   });
   app.post('/mcp', async (c) => {
-    const server = createV1Server();
+    const server = whoamiServerV1();
     // Stateless, answers as JSON: the whole answer is in the Response when handleRequest resolves.
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await server.connect(transport);
@@ -183,15 +143,9 @@ const buildFastify = async ({ mcpAuth, resource, seen, listening }) => {
         return reply.code(405).header('Allow', 'POST').type('application/json').send(methodNotAllowed());
       }
       reply.hijack();
-      const server = createV1Server();
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-      reply.raw.on('close', () => {
-        transport.close().catch(() => {});
-        server.close().catch(() => {});
-      });
-      await server.connect(transport);
       // The transport reads `request.raw.auth`, which the door set.
-      await transport.handleRequest(request.raw, reply.raw, request.body);
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+      await serveStateless(whoamiServerV1(), transport, request.raw, reply.raw, request.body);
     },
   });
   await app.ready();
@@ -207,7 +161,7 @@ const buildNode = ({ mcpAuth, legacyResource, modernResource, seen }) => {
   const metadata = nodeDoor.protectedResourceMetadata(mcpAuth);
   const legacyGate = nodeDoor.bearerAuth(mcpAuth, 'jwt', { resource: legacyResource, audience: legacyResource, requiredScopes: ['read'] });
   const modernGate = nodeDoor.bearerAuth(mcpAuth, 'jwt', { resource: modernResource, audience: modernResource, requiredScopes: ['read'] });
-  const modernHandler = createMcpHandler(() => createV2Server());
+  const modernHandler = createMcpHandler(whoamiServerV2);
   const modernNode = toNodeHandler(modernHandler);
 
   const serveLegacy = async (req, res) => {
@@ -217,14 +171,7 @@ const buildNode = ({ mcpAuth, legacyResource, modernResource, seen }) => {
       res.end(body);
       return;
     }
-    const server = createV2Server();
-    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on('close', () => {
-      transport.close().catch(() => {});
-      server.close().catch(() => {});
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res);
+    await serveStateless(whoamiServerV2(), new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined }), req, res);
   };
 
   const handler = async (req, res) => {
@@ -290,31 +237,6 @@ const signInV2 = async (mcpUrl, provider, clientOptions = {}) => {
   const client = new ClientV2({ name: 'e2e-doors-v2-client', version: '1.0.0' }, clientOptions);
   await within(client.connect(new ClientTransportV2(mcpUrl, { authProvider: provider })), 10_000, 'second connect');
   return client;
-};
-
-/** POST an MCP `initialize` with an optional Authorization header. */
-const postInitialize = async (url, authorization) => {
-  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-  if (authorization !== undefined) headers.authorization = authorization;
-  const res = await fetch(url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'fetch', version: '0' } },
-    }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, headers: res.headers, wwwAuthenticate: res.headers.get('www-authenticate'), body };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -440,7 +362,7 @@ const assertWhoami = ({ result, tokens, clientId, resource, doorAuthInfo }) => {
   // Exactly what the door produced (as JSON: what the tool could report of it).
   assert.ok(doorAuthInfo, 'the door recorded an AuthInfo');
   assert.equal(doorAuthInfo.token, tokens.access_token);
-  assert.deepEqual(info, JSON.parse(JSON.stringify(reported(doorAuthInfo))));
+  assert.deepEqual(info, JSON.parse(JSON.stringify(whoamiReport(doorAuthInfo))));
 };
 
 /** Asserts what the client's sign-in went through: PRM fetched, the authorization request it made. */

@@ -8,7 +8,6 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import express from 'express';
 import * as jose from 'jose';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -19,13 +18,12 @@ import { startLocalIdp } from '../examples/local-idp.mjs';
 import { HeadlessOAuthProvider } from '../examples/headless-client.mjs';
 import { mountMcpEndpoint } from '../examples/mcp-endpoint.mjs';
 import { startHttpServer } from './helpers/http-server.mjs';
+import { postInitialize, sha256 } from './helpers/mcp.mjs';
 import { b64url, sleep, within } from './helpers/util.mjs';
 
 const T = { timeout: 20_000 };
 const OIDC_PATH = '/.well-known/openid-configuration';
 const PRM_PATH = '/.well-known/oauth-protected-resource/mcp';
-
-const sha256 = (s) => crypto.createHash('sha256').update(s).digest('base64url');
 
 /** An HTTP server on 127.0.0.1 whose app is attached later (`srv.route('*', app)`): its port is known up front. */
 const listenLater = async () => {
@@ -51,34 +49,9 @@ const buildMcpApp = ({ mcpAuth, resource }) => {
   return app;
 };
 
-/** POST an MCP `initialize` request with an optional Authorization header. */
-const postMcp = async (url, authorization) => {
-  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-  if (authorization !== undefined) headers.authorization = authorization;
-  const res = await fetch(url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'fetch', version: '0' } },
-    }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, wwwAuthenticate: res.headers.get('www-authenticate'), body };
-};
-
 /** The jose error code behind a 401 `invalid_token`, via the showErrorDetails route. */
 const rejectionCode = async (origin, token) => {
-  const r = await postMcp(`${origin}/mcp-debug`, `Bearer ${token}`);
+  const r = await postInitialize(`${origin}/mcp-debug`, `Bearer ${token}`);
   assert.equal(r.status, 401, JSON.stringify(r.body));
   assert.equal(r.body.error, 'invalid_token');
   return r.body.cause?.code;
@@ -170,7 +143,7 @@ for (const mode of ['resolved', 'discovery']) {
 
     test('no token → 401 with resource_metadata pointing at the PRM document', T, async () => {
       const before = oidcMetadataFetches();
-      const r = await postMcp(`${srv().origin}/mcp`);
+      const r = await postInitialize(`${srv().origin}/mcp`);
       assert.equal(r.status, 401);
       assert.ok(r.wwwAuthenticate, 'WWW-Authenticate header present');
       assert.match(r.wwwAuthenticate, /^Bearer /);
@@ -255,13 +228,13 @@ for (const mode of ['resolved', 'discovery']) {
       assert.equal(exp - iat, 1);
       // Baseline: the short-lived token is accepted while still valid (fresh: exp > now).
       if (Math.floor(Date.now() / 1000) < exp) {
-        const r = await postMcp(`${srv().origin}/mcp`, `Bearer ${shortToken}`);
+        const r = await postInitialize(`${srv().origin}/mcp`, `Bearer ${shortToken}`);
         if (Math.floor(Date.now() / 1000) < exp) assert.equal(r.status, 200, JSON.stringify(r.body));
       }
     });
 
     test('valid token via plain fetch → passes the middleware (200)', T, async () => {
-      const r = await postMcp(`${srv().origin}/mcp`, `Bearer ${fullToken}`);
+      const r = await postInitialize(`${srv().origin}/mcp`, `Bearer ${fullToken}`);
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.equal(r.wwwAuthenticate, null);
     });
@@ -273,7 +246,7 @@ for (const mode of ['resolved', 'discovery']) {
         'token',
       );
       assert.equal(jose.decodeJwt(writeOnly).scope, 'write');
-      const r = await postMcp(`${srv().origin}/mcp`, `Bearer ${writeOnly}`);
+      const r = await postInitialize(`${srv().origin}/mcp`, `Bearer ${writeOnly}`);
       assert.equal(r.status, 403);
       assert.equal(r.body.error, 'missing_required_scopes');
       assert.deepEqual(r.body.missing_scopes, ['read']);
@@ -295,12 +268,12 @@ for (const mode of ['resolved', 'discovery']) {
     test('token for another resource (wrong audience) → 401', T, async () => {
       const { access_token: other } = await within(idp.getAccessToken({ resource: otherResource }), 10_000, 'token');
       assert.equal(jose.decodeJwt(other).aud, otherResource);
-      const r = await postMcp(`${srv().origin}/mcp`, `Bearer ${other}`);
+      const r = await postInitialize(`${srv().origin}/mcp`, `Bearer ${other}`);
       assert.equal(r.status, 401);
       assert.equal(r.body.error, 'invalid_audience');
       assert.ok(r.wwwAuthenticate.includes('error="invalid_audience"'), r.wwwAuthenticate);
       assert.ok(r.wwwAuthenticate.includes(`resource_metadata="${srv().origin}${PRM_PATH}"`), r.wwwAuthenticate);
-      const d = await postMcp(`${srv().origin}/mcp-debug`, `Bearer ${other}`);
+      const d = await postInitialize(`${srv().origin}/mcp-debug`, `Bearer ${other}`);
       assert.equal(d.status, 401);
       assert.deepEqual(d.body.cause, { expected: srv().resource, actual: otherResource });
     });
@@ -308,7 +281,7 @@ for (const mode of ['resolved', 'discovery']) {
     test('expired token signed with the IdP key → 401', T, async () => {
       const now = Math.floor(Date.now() / 1000);
       const expired = await idp.signAccessToken({ aud: srv().resource, iat: now - 120, exp: now - 60 });
-      const r = await postMcp(`${srv().origin}/mcp`, `Bearer ${expired}`);
+      const r = await postInitialize(`${srv().origin}/mcp`, `Bearer ${expired}`);
       assert.equal(r.status, 401);
       assert.equal(r.body.error, 'invalid_token');
       assert.ok(r.wwwAuthenticate.includes('error="invalid_token"'), r.wwwAuthenticate);
@@ -316,14 +289,14 @@ for (const mode of ['resolved', 'discovery']) {
 
       // Control: the same construction, not expired, is accepted (the key is in the JWKS).
       const fresh = await idp.signAccessToken({ aud: srv().resource });
-      assert.equal((await postMcp(`${srv().origin}/mcp`, `Bearer ${fresh}`)).status, 200);
+      assert.equal((await postInitialize(`${srv().origin}/mcp`, `Bearer ${fresh}`)).status, 200);
     });
 
     test('expired real IdP token (1 s lifetime) → 401', T, async () => {
       const { exp } = jose.decodeJwt(shortToken);
       const wait = exp * 1000 + 100 - Date.now();
       if (wait > 0) await sleep(wait);
-      const r = await postMcp(`${srv().origin}/mcp`, `Bearer ${shortToken}`);
+      const r = await postInitialize(`${srv().origin}/mcp`, `Bearer ${shortToken}`);
       assert.equal(r.status, 401);
       assert.equal(r.body.error, 'invalid_token');
       assert.equal(await rejectionCode(srv().origin, shortToken), 'ERR_JWT_EXPIRED');
@@ -338,7 +311,7 @@ for (const mode of ['resolved', 'discovery']) {
         const forged = await new jose.SignJWT(jose.decodeJwt(fullToken))
           .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: kid() })
           .sign(privateKey);
-        const r = await postMcp(`${srv().origin}/mcp`, `Bearer ${forged}`);
+        const r = await postInitialize(`${srv().origin}/mcp`, `Bearer ${forged}`);
         assert.equal(r.status, 401);
         assert.equal(r.body.error, 'invalid_token');
         assert.equal(await rejectionCode(srv().origin, forged), code);
@@ -352,11 +325,11 @@ for (const mode of ['resolved', 'discovery']) {
       const count = () => rogueHits++;
       rogueIdp.server.on('request', count);
       try {
-        const r = await postMcp(`${srv().origin}/mcp`, `Bearer ${rogue}`);
+        const r = await postInitialize(`${srv().origin}/mcp`, `Bearer ${rogue}`);
         assert.equal(r.status, 401);
         assert.equal(r.body.error, 'invalid_issuer');
         assert.ok(r.wwwAuthenticate.includes('error="invalid_issuer"'), r.wwwAuthenticate);
-        const d = await postMcp(`${srv().origin}/mcp-debug`, `Bearer ${rogue}`);
+        const d = await postInitialize(`${srv().origin}/mcp-debug`, `Bearer ${rogue}`);
         assert.deepEqual(d.body.cause, { expected: idp.issuer, actual: rogueIdp.issuer });
       } finally {
         rogueIdp.server.off('request', count);
@@ -373,13 +346,13 @@ for (const mode of ['resolved', 'discovery']) {
         { ...claims, exp: claims.exp + 3600 },
       ]) {
         const tampered = `${header}.${b64url(changed)}.${signature}`;
-        const r = await postMcp(`${srv().origin}/mcp`, `Bearer ${tampered}`);
+        const r = await postInitialize(`${srv().origin}/mcp`, `Bearer ${tampered}`);
         assert.equal(r.status, 401, `tampered ${JSON.stringify(changed)}`);
         assert.equal(r.body.error, 'invalid_token');
         assert.equal(await rejectionCode(srv().origin, tampered), 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
       }
       // The untampered token still works.
-      assert.equal((await postMcp(`${srv().origin}/mcp`, `Bearer ${fullToken}`)).status, 200);
+      assert.equal((await postInitialize(`${srv().origin}/mcp`, `Bearer ${fullToken}`)).status, 200);
     });
 
     test('malformed Authorization headers → 401', T, async () => {
@@ -388,7 +361,7 @@ for (const mode of ['resolved', 'discovery']) {
         ['Bearer', 'missing_bearer_token'],
         ['Bearer not-a-jwt', 'invalid_token'],
       ]) {
-        const r = await postMcp(`${srv().origin}/mcp`, authorization);
+        const r = await postInitialize(`${srv().origin}/mcp`, authorization);
         assert.equal(r.status, 401, authorization);
         assert.equal(r.body.error, error, authorization);
         assert.ok(r.wwwAuthenticate.includes(`resource_metadata="${srv().origin}${PRM_PATH}"`), r.wwwAuthenticate);

@@ -5,22 +5,13 @@
 //                                           # in and calls whoami), then keeps serving: Ctrl+C stops
 //   node examples/door-express.mjs --demo   # the same, and exits (= npm run demo -- --door express)
 import express from 'express';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
 import { bearerAuth, protectedResourceMetadata } from 'mcp-auth-rs/express';
 import { runIfMain } from './demo.mjs';
+import { whoamiServerV1 as whoamiServer } from './whoami-server.mjs'; // the MCP server: a `whoami` tool
 
 export const about = 'Express, MCP SDK v1';
-
-const whoamiServer = () => {
-  const server = new McpServer({ name: 'whoami', version: '1.0.0' });
-  server.registerTool('whoami', { description: 'The AuthInfo of the caller' }, async ({ authInfo }) => {
-    const { token, ...info } = authInfo; // all of it but the bearer token itself
-    return { content: [{ type: 'text', text: JSON.stringify(info) }] };
-  });
-  return server;
-};
 
 /** Serves the MCP endpoint `/mcp` on `httpServer` (listening on 127.0.0.1), trusting `issuer`. */
 export const serveMcp = async (httpServer, issuer) => {

@@ -7,21 +7,13 @@
 //                                         # in and calls whoami), then keeps serving: Ctrl+C stops
 //   node examples/door-fetch.mjs --demo   # the same, and exits (= npm run demo -- --door fetch)
 import { getRequestListener } from '@hono/node-server';
-import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler } from '@modelcontextprotocol/server';
 import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
 import { bearerAuth, protectedResourceMetadata } from 'mcp-auth-rs/fetch';
 import { runIfMain } from './demo.mjs';
+import { whoamiServerV2 as whoamiServer } from './whoami-server.mjs'; // the MCP server: a `whoami` tool
 
 export const about = 'web-standard fetch handler, MCP SDK v2';
-
-const whoamiServer = () => {
-  const server = new McpServer({ name: 'whoami', version: '1.0.0' });
-  server.registerTool('whoami', { description: 'The AuthInfo of the caller' }, async (ctx) => {
-    const { token, ...info } = ctx.http.authInfo; // all of it but the bearer token itself
-    return { content: [{ type: 'text', text: JSON.stringify(info) }] };
-  });
-  return server;
-};
 
 /** Serves the MCP endpoint `/mcp` on `httpServer` (listening on 127.0.0.1), trusting `issuer`. */
 export const serveMcp = async (httpServer, issuer) => {

@@ -5,22 +5,14 @@
 //   node examples/door-node.mjs          # the demo (local OpenID provider, the SDK's client signs
 //                                        # in and calls whoami), then keeps serving: Ctrl+C stops
 //   node examples/door-node.mjs --demo   # the same, and exits (= npm run demo -- --door node)
-import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
 import { bearerAuth, protectedResourceMetadata } from 'mcp-auth-rs/node';
 import { runIfMain } from './demo.mjs';
+import { whoamiServerV2 as whoamiServer } from './whoami-server.mjs'; // the MCP server: a `whoami` tool
 
 export const about = 'node:http, MCP SDK v2';
-
-const whoamiServer = () => {
-  const server = new McpServer({ name: 'whoami', version: '1.0.0' });
-  server.registerTool('whoami', { description: 'The AuthInfo of the caller' }, async (ctx) => {
-    const { token, ...info } = ctx.http.authInfo; // all of it but the bearer token itself
-    return { content: [{ type: 'text', text: JSON.stringify(info) }] };
-  });
-  return server;
-};
 
 /** Serves the MCP endpoint `/mcp` on `httpServer` (listening on 127.0.0.1), trusting `issuer`. */
 export const serveMcp = async (httpServer, issuer) => {

@@ -43,14 +43,37 @@ const isHttpUrl = (value) => {
   }
 };
 
-const listen = (server, port) =>
-  new Promise((resolve, reject) => {
+/**
+ * Listens `server` on 127.0.0.1:`port` (0 = ephemeral), with a request timeout. Resolves the port
+ * bound and `close()`, which stops the server (idempotent) and destroys its open connections.
+ */
+export const listenOnLoopback = async (server, port = 0) => {
+  const sockets = new Set();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.requestTimeout = DEFAULT_TIMEOUT_MS;
+  await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
-      resolve(server.address().port);
+      resolve();
     });
   });
+  let closed;
+  return {
+    port: server.address().port,
+    close() {
+      closed ??= new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+        for (const socket of sockets) socket.destroy();
+      });
+      return closed;
+    },
+  };
+};
 
 /**
  * Starts the identity provider.
@@ -86,14 +109,8 @@ export async function startLocalIdp({
   const privateJwk = { ...(await jose.exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
   const publicJwk = { ...(await jose.exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
 
-  const sockets = new Set();
   const server = http.createServer();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.requestTimeout = DEFAULT_TIMEOUT_MS;
-  const boundPort = await listen(server, port);
+  const { port: boundPort, close } = await listenOnLoopback(server, port);
   const issuer = `http://127.0.0.1:${boundPort}`;
 
   const isKnownResource = (indicator) =>
@@ -220,7 +237,6 @@ export async function startLocalIdp({
   app.use(provider.callback());
   server.on('request', app);
 
-  let closed;
   return {
     issuer,
     port: boundPort,
@@ -348,14 +364,7 @@ export async function startLocalIdp({
     },
 
     /** Stops the server (idempotent); open connections are destroyed. */
-    close() {
-      closed ??= new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections?.();
-        for (const socket of sockets) socket.destroy();
-      });
-      return closed;
-    },
+    close,
   };
 }
 

@@ -1,33 +1,28 @@
 // The MCP side of the end-to-end test (the demo runs examples/door-<door>.mjs): a Streamable HTTP
-// endpoint (stateless: a new server and transport per request) with a `whoami` tool that reports
-// the caller's AuthInfo.
-import crypto from 'node:crypto';
+// endpoint (stateless: a new server and transport per request) with the `whoami` tool of
+// examples/whoami-server.mjs, which reports the caller's AuthInfo.
 import express from 'express';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { whoamiServerV1 } from './whoami-server.mjs';
 
-const createServer = () => {
-  const server = new McpServer({ name: 'mcp-auth-rs-demo', version: '1.0.0' });
-  server.tool('whoami', 'Who is calling, with which scopes (the AuthInfo mcp-auth-rs verified).', async ({ authInfo }) => {
-    const { token, ...info } = authInfo ?? {};
-    const tokenSha256 = token ? crypto.createHash('sha256').update(token).digest('base64url') : null;
-    return { content: [{ type: 'text', text: JSON.stringify({ ...info, tokenSha256 }) }] };
+/**
+ * Serves one request statelessly: connects `server` to `transport` (a Node transport of either
+ * SDK line, new for this request) and hands it the request; both close when the response does.
+ */
+export const serveStateless = async (server, transport, req, res, parsedBody) => {
+  res.on('close', () => {
+    transport.close().catch(() => {});
+    server.close().catch(() => {});
   });
-  return server;
+  await server.connect(transport);
+  await transport.handleRequest(req, res, parsedBody);
 };
 
 /** Mounts the MCP endpoint at `path` (POST; GET/DELETE answer 405 in stateless mode). */
 export const mountMcpEndpoint = (app, path) => {
   app.post(path, express.json(), async (req, res, next) => {
     try {
-      const server = createServer();
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-      res.on('close', () => {
-        transport.close().catch(() => {});
-        server.close().catch(() => {});
-      });
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
+      await serveStateless(whoamiServerV1(), new StreamableHTTPServerTransport({ sessionIdGenerator: undefined }), req, res, req.body);
     } catch (error) {
       next(error);
     }

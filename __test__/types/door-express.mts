@@ -8,13 +8,7 @@ import express, { type RequestHandler, type Router } from 'express';
 
 import { MCPAuth, MCPAuthTokenVerificationError, type VerifyAccessTokenFunction } from 'mcp-auth-rs';
 import { authorizationServerMetadata, bearerAuth, protectedResourceMetadata } from 'mcp-auth-rs/express';
-
-const resource = 'https://api.example.com/mcp';
-const issuer = 'https://auth.example.com';
-
-const mcpAuth = new MCPAuth({
-  protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oauth' }] } },
-});
+import { issuer, mcpAuth, resource } from './door-fixture.mjs';
 
 const app = express();
 app.use(express.json());

@@ -14,12 +14,7 @@ import {
   type FastifyBearerAuthHook,
   type McpAuthPluginOptions,
 } from 'mcp-auth-rs/fastify';
-
-const resource = 'https://api.example.com/mcp';
-const issuer = 'https://auth.example.com';
-const mcpAuth = new MCPAuth({
-  protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oauth' }] } },
-});
+import { issuer, mcpAuth, resource } from './door-fixture.mjs';
 
 const app = Fastify();
 

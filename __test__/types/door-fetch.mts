@@ -12,12 +12,7 @@ import {
   type FetchBearerAuthHandler,
   type FetchMetadataHandler,
 } from 'mcp-auth-rs/fetch';
-
-const resource = 'https://api.example.com/mcp';
-const issuer = 'https://auth.example.com';
-const mcpAuth = new MCPAuth({
-  protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oauth' }] } },
-});
+import { issuer, mcpAuth, resource } from './door-fixture.mjs';
 
 const auth: FetchBearerAuthHandler = bearerAuth(mcpAuth, 'jwt', { resource, jwtVerify: { maxTokenAge: '1h' } });
 const metadata: FetchMetadataHandler = protectedResourceMetadata(mcpAuth);

@@ -13,12 +13,7 @@ import {
   type McpAuthEnv,
   type McpAuthVariables,
 } from 'mcp-auth-rs/hono';
-
-const resource = 'https://api.example.com/mcp';
-const issuer = 'https://auth.example.com';
-const mcpAuth = new MCPAuth({
-  protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oidc' }] } },
-});
+import { issuer, mcpAuth, resource } from './door-fixture.mjs';
 
 const server = new McpServer({ name: 'hono-door', version: '1.0.0' });
 server.registerTool('whoami', { description: 'Who am I' }, async (ctx) => ({

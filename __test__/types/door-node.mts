@@ -17,12 +17,7 @@ import {
   type NodeBearerAuthHandler,
   type NodeMetadataHandler,
 } from 'mcp-auth-rs/node';
-
-const resource = 'https://api.example.com/mcp';
-const issuer = 'https://auth.example.com';
-const mcpAuth = new MCPAuth({
-  protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oidc' }] } },
-});
+import { issuer, mcpAuth, resource } from './door-fixture.mjs';
 
 const auth: NodeBearerAuthHandler = bearerAuth(mcpAuth, 'jwt', { resource, audience: resource, requiredScopes: ['read'] });
 const metadata: NodeMetadataHandler = protectedResourceMetadata(mcpAuth);

@@ -27,3 +27,30 @@ export type BearerAuthOptions = BearerAuthOverloads['custom'];
  * `verifiedTokenCache`).
  */
 export type JwtBearerAuthOptions = BearerAuthOverloads['jwt'];
+
+/**
+ * A door's `bearerAuth(mcpAuth, verify, config?)`: the two overloads of `mcpAuth.bearerAuth`, with
+ * the `MCPAuth` instance first, each returning the door's `Handler`.
+ */
+export interface DoorBearerAuth<Handler> {
+  /**
+   * Authenticates requests with an `Authorization: Bearer` token verified by a custom function
+   * (the checks of `mcpAuth.bearerAuth(verifyAccessToken, config)`).
+   *
+   * @param mcpAuth The `MCPAuth` instance holding the trusted authorization servers / resources.
+   * @param verifyAccessToken Verifies the token and returns its `AuthInfo`.
+   * @param config Options; `resource` is required in resource server mode.
+   * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
+   */
+  (mcpAuth: MCPAuth, verifyAccessToken: VerifyAccessTokenFunction, config?: BearerAuthOptions): Handler;
+  /**
+   * Verifies JWT access tokens against the JWK Set of the trusted authorization server that issued
+   * them (the checks of `mcpAuth.bearerAuth('jwt', config)`).
+   *
+   * @param mcpAuth The `MCPAuth` instance holding the trusted authorization servers / resources.
+   * @param mode The verification mode (`'jwt'`).
+   * @param config Options, plus `jwtVerify` / `remoteJwkSet` / `verifiedTokenCache`.
+   * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
+   */
+  (mcpAuth: MCPAuth, mode: VerifyAccessTokenMode, config?: JwtBearerAuthOptions): Handler;
+}

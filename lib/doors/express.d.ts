@@ -7,34 +7,14 @@
 
 import type { RequestHandler, Router } from 'express';
 
-import type {
-  BearerAuthOptions,
-  JwtBearerAuthOptions,
-  MCPAuth,
-  VerifyAccessTokenFunction,
-  VerifyAccessTokenMode,
-} from './bearer-options.js';
+import type { DoorBearerAuth, MCPAuth } from './bearer-options.js';
 
 /**
  * Creates an Express middleware that authenticates requests with an `Authorization: Bearer`
- * token verified by a custom function: the same middleware as
- * `mcpAuth.bearerAuth(verifyAccessToken, config)`. On success `req.auth` holds the `AuthInfo`;
- * auth failures are answered with 401/403 (500 for authorization server problems).
- *
- * @param mcpAuth The `MCPAuth` instance holding the trusted authorization servers / resources.
- * @param verifyAccessToken Verifies the token and returns its `AuthInfo`.
- * @param config Middleware options; `resource` is required in resource server mode.
- * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
- */
-export declare function bearerAuth(
-  mcpAuth: MCPAuth,
-  verifyAccessToken: VerifyAccessTokenFunction,
-  config?: BearerAuthOptions,
-): RequestHandler;
-/**
- * Creates an Express middleware that verifies JWT access tokens against the JWK Set of the
- * trusted authorization server that issued them: the same middleware as
- * `mcpAuth.bearerAuth('jwt', config)`. On success `req.auth` holds the `AuthInfo`.
+ * token, verified by a custom function or (`'jwt'`) against the JWK Set of the trusted
+ * authorization server that issued it: the same middleware as `mcpAuth.bearerAuth(...)`. On
+ * success `req.auth` holds the `AuthInfo`; auth failures are answered with 401/403 (500 for
+ * authorization server problems).
  *
  * @example
  * ```ts
@@ -42,16 +22,8 @@ export declare function bearerAuth(
  * app.use(protectedResourceMetadata(mcpAuth));
  * app.post('/mcp', bearerAuth(mcpAuth, 'jwt', { resource, audience: resource }), handler);
  * ```
- * @param mcpAuth The `MCPAuth` instance holding the trusted authorization servers / resources.
- * @param mode The verification mode (`'jwt'`).
- * @param config Middleware options, plus `jwtVerify` / `remoteJwkSet` / `verifiedTokenCache`.
- * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
  */
-export declare function bearerAuth(
-  mcpAuth: MCPAuth,
-  mode: VerifyAccessTokenMode,
-  config?: JwtBearerAuthOptions,
-): RequestHandler;
+export declare const bearerAuth: DoorBearerAuth<RequestHandler>;
 
 /**
  * Returns a new Express router serving the protected resource metadata (RFC 9728) of every

@@ -3,14 +3,7 @@
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 
-import type {
-  AuthInfo,
-  BearerAuthOptions,
-  JwtBearerAuthOptions,
-  MCPAuth,
-  VerifyAccessTokenFunction,
-  VerifyAccessTokenMode,
-} from './bearer-options.js';
+import type { AuthInfo, DoorBearerAuth, MCPAuth } from './bearer-options.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,30 +30,15 @@ export type McpAuthPluginOptions = {
 
 /**
  * Creates a Fastify `preHandler` hook that authenticates requests with a custom verification
- * function (the checks of `mcpAuth.bearerAuth(verifyAccessToken, config)`).
+ * function, or (`'jwt'`) verifies JWT access tokens against the JWK Set of the trusted
+ * authorization server that issued them (the checks of `mcpAuth.bearerAuth(...)`).
  *
  * @example
  * ```ts
  * app.post('/mcp', { preHandler: bearerAuth(mcpAuth, verify, { resource }) }, async (request) => request.auth);
  * ```
- * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
  */
-export declare function bearerAuth(
-  mcpAuth: MCPAuth,
-  verifyAccessToken: VerifyAccessTokenFunction,
-  config?: BearerAuthOptions,
-): FastifyBearerAuthHook;
-/**
- * Creates a Fastify `preHandler` hook that verifies JWT access tokens against the JWK Set of the
- * trusted authorization server that issued them (the checks of `mcpAuth.bearerAuth('jwt', config)`).
- *
- * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
- */
-export declare function bearerAuth(
-  mcpAuth: MCPAuth,
-  mode: VerifyAccessTokenMode,
-  config?: JwtBearerAuthOptions,
-): FastifyBearerAuthHook;
+export declare const bearerAuth: DoorBearerAuth<FastifyBearerAuthHook>;
 
 /**
  * A Fastify plugin serving the protected resource metadata (RFC 9728) of every configured

@@ -2,14 +2,7 @@
 // Next.js route handlers, Deno / Bun / Workers-style servers and the MCP SDK's web-standard
 // transport (hand it the AuthInfo as `{ authInfo }`).
 
-import type {
-  AuthInfo,
-  BearerAuthOptions,
-  JwtBearerAuthOptions,
-  MCPAuth,
-  VerifyAccessTokenFunction,
-  VerifyAccessTokenMode,
-} from './bearer-options.js';
+import type { AuthInfo, DoorBearerAuth, MCPAuth } from './bearer-options.js';
 
 /**
  * Authenticates one web `Request`: resolves its `AuthInfo` after a successful verification, or
@@ -25,8 +18,9 @@ export type FetchBearerAuthHandler = (request: Request) => Promise<AuthInfo | Re
 export type FetchMetadataHandler = (request: Request) => Promise<Response | undefined>;
 
 /**
- * Creates a web-standard bearer auth handler with a custom verification function (the checks of
- * `mcpAuth.bearerAuth(verifyAccessToken, config)`).
+ * Creates a web-standard bearer auth handler with a custom verification function, or (`'jwt'`)
+ * verifying JWT access tokens against the JWK Set of the trusted authorization server that issued
+ * them (the checks of `mcpAuth.bearerAuth(...)`).
  *
  * @example
  * ```ts
@@ -37,25 +31,8 @@ export type FetchMetadataHandler = (request: Request) => Promise<Response | unde
  *   return transport.handleRequest(request, { authInfo });
  * }
  * ```
- * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
  */
-export declare function bearerAuth(
-  mcpAuth: MCPAuth,
-  verifyAccessToken: VerifyAccessTokenFunction,
-  config?: BearerAuthOptions,
-): FetchBearerAuthHandler;
-/**
- * Creates a web-standard bearer auth handler verifying JWT access tokens against the JWK Set of
- * the trusted authorization server that issued them (the checks of
- * `mcpAuth.bearerAuth('jwt', config)`).
- *
- * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
- */
-export declare function bearerAuth(
-  mcpAuth: MCPAuth,
-  mode: VerifyAccessTokenMode,
-  config?: JwtBearerAuthOptions,
-): FetchBearerAuthHandler;
+export declare const bearerAuth: DoorBearerAuth<FetchBearerAuthHandler>;
 
 /**
  * Creates a handler answering the protected resource metadata (RFC 9728) requests of every

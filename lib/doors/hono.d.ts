@@ -3,14 +3,7 @@
 
 import type { MiddlewareHandler } from 'hono';
 
-import type {
-  AuthInfo,
-  BearerAuthOptions,
-  JwtBearerAuthOptions,
-  MCPAuth,
-  VerifyAccessTokenFunction,
-  VerifyAccessTokenMode,
-} from './bearer-options.js';
+import type { AuthInfo, DoorBearerAuth, MCPAuth } from './bearer-options.js';
 
 /**
  * The Hono context variables set by {@link bearerAuth}: after it, `c.get('auth')` is the
@@ -37,30 +30,12 @@ export type McpAuthEnv = {
 };
 
 /**
- * Creates a Hono middleware that authenticates requests with a custom verification function (the
- * checks of `mcpAuth.bearerAuth(verifyAccessToken, config)`). On success it sets
+ * Creates a Hono middleware that authenticates requests with a custom verification function, or
+ * (`'jwt'`) verifies JWT access tokens against the JWK Set of the trusted authorization server
+ * that issued them (the checks of `mcpAuth.bearerAuth(...)`). On success it sets
  * `c.set('auth', authInfo)` and calls `next()`; otherwise it returns the 401/403/500 response.
- *
- * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
  */
-export declare function bearerAuth(
-  mcpAuth: MCPAuth,
-  verifyAccessToken: VerifyAccessTokenFunction,
-  config?: BearerAuthOptions,
-): MiddlewareHandler<McpAuthEnv>;
-/**
- * Creates a Hono middleware that verifies JWT access tokens against the JWK Set of the trusted
- * authorization server that issued them (the checks of `mcpAuth.bearerAuth('jwt', config)`). On
- * success it sets `c.set('auth', authInfo)` and calls `next()`; otherwise it returns the
- * 401/403/500 response.
- *
- * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
- */
-export declare function bearerAuth(
-  mcpAuth: MCPAuth,
-  mode: VerifyAccessTokenMode,
-  config?: JwtBearerAuthOptions,
-): MiddlewareHandler<McpAuthEnv>;
+export declare const bearerAuth: DoorBearerAuth<MiddlewareHandler<McpAuthEnv>>;
 
 /**
  * Creates a Hono middleware answering the protected resource metadata (RFC 9728) requests of

@@ -3,14 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import type {
-  AuthInfo,
-  BearerAuthOptions,
-  JwtBearerAuthOptions,
-  MCPAuth,
-  VerifyAccessTokenFunction,
-  VerifyAccessTokenMode,
-} from './bearer-options.js';
+import type { AuthInfo, DoorBearerAuth, MCPAuth } from './bearer-options.js';
 
 /**
  * Authenticates one `node:http` request. Resolves the `AuthInfo` after a successful verification
@@ -28,8 +21,9 @@ export type NodeBearerAuthHandler = (req: IncomingMessage, res: ServerResponse) 
 export type NodeMetadataHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
 /**
- * Creates a `node:http` bearer auth handler with a custom verification function (the checks of
- * `mcpAuth.bearerAuth(verifyAccessToken, config)`).
+ * Creates a `node:http` bearer auth handler with a custom verification function, or (`'jwt'`)
+ * verifying JWT access tokens against the JWK Set of the trusted authorization server that issued
+ * them (the checks of `mcpAuth.bearerAuth(...)`).
  *
  * @example
  * ```ts
@@ -40,25 +34,8 @@ export type NodeMetadataHandler = (req: IncomingMessage, res: ServerResponse) =>
  *   await transport.handleRequest(req, res);
  * });
  * ```
- * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
  */
-export declare function bearerAuth(
-  mcpAuth: MCPAuth,
-  verifyAccessToken: VerifyAccessTokenFunction,
-  config?: BearerAuthOptions,
-): NodeBearerAuthHandler;
-/**
- * Creates a `node:http` bearer auth handler verifying JWT access tokens against the JWK Set of
- * the trusted authorization server that issued them (the checks of
- * `mcpAuth.bearerAuth('jwt', config)`).
- *
- * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
- */
-export declare function bearerAuth(
-  mcpAuth: MCPAuth,
-  mode: VerifyAccessTokenMode,
-  config?: JwtBearerAuthOptions,
-): NodeBearerAuthHandler;
+export declare const bearerAuth: DoorBearerAuth<NodeBearerAuthHandler>;
 
 /**
  * Creates a handler serving the protected resource metadata (RFC 9728) of every configured
