@@ -12,7 +12,7 @@ const TAG_NAMES = Object.fromEntries(Object.entries(Tag).map(([name, tag]) => [t
 
 test('every decision the Rust half encodes decodes to what it stands for', () => {
   const cases = JSON.parse(testAddon.codecProbeDecisions());
-  assert.equal(cases.length, 7);
+  assert.equal(cases.length, 8);
   for (const { encoded, warning, expected } of cases) {
     if (expected === null) {
       assert.equal(encoded, null, 'fetch first is not a string');
@@ -24,8 +24,12 @@ test('every decision the Rust half encodes decodes to what it stands for', () =>
     if (expected.tag === 'authenticated') assert.equal(decided.payload, expected.authInfo ?? '');
     if (expected.tag === 'verifyToken') assert.equal(decided.payload, '');
     if (expected.tag === 'answer') {
-      assert.deepEqual({ ...answerOf(decided.payload) }, { status: expected.status, body: expected.body, challenge: expected.challenge ?? '' });
-      assert.deepEqual(JSON.parse(answerOf(decided.payload).body), { a: '\u0000b' }, 'a NUL inside a body is escaped JSON');
+      const { status, body, challenge, retryAfter } = answerOf(decided.payload);
+      assert.deepEqual(
+        { status, body, challenge, retryAfter },
+        { status: expected.status, body: expected.body, challenge: expected.challenge ?? '', retryAfter: expected.retryAfter ?? undefined },
+      );
+      if (status === 401) assert.deepEqual(JSON.parse(body), { a: '\u0000b' }, 'a NUL inside a body is escaped JSON');
     }
     if (expected.tag === 'rethrow') {
       if (expected.error === null) assert.equal(decided.payload, '', 'rethrow the caller’s own error');

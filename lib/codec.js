@@ -53,19 +53,23 @@ export const decodeDecision = (encoded) => {
   return { warning, tag: rest[0], payload: rest.slice(1) };
 };
 
-/** An error answer to write: status, JSON body text, `WWW-Authenticate` value (empty when none). */
+/** An error answer to write: status, JSON body text, `WWW-Authenticate` value (empty when none),
+ * `Retry-After` seconds (undefined when none). */
 export class Answer {
-  constructor(status, body, challenge) {
+  constructor(status, body, challenge, retryAfter) {
     this.status = status;
     this.body = body;
     this.challenge = challenge;
+    this.retryAfter = retryAfter;
   }
 }
 
 /** The `Answer` of an answer payload. */
 export const answerOf = (payload) => {
-  const end = payload.indexOf(outcome.separator, 3);
-  return new Answer(Number(payload.slice(0, 3)), payload.slice(3, end), payload.slice(end + 1));
+  const retryEnd = payload.indexOf(outcome.retryAfterEnd, 3);
+  const end = payload.indexOf(outcome.separator, retryEnd);
+  const retryAfter = retryEnd > 3 ? Number(payload.slice(3, retryEnd)) : undefined;
+  return new Answer(Number(payload.slice(0, 3)), payload.slice(retryEnd + 1, end), payload.slice(end + 1), retryAfter);
 };
 
 /** The request the addon asks a `customFetch` to make: `{ url, headers, timeoutMs }`. */

@@ -34,14 +34,14 @@ const normalize = (config) => {
         : 'metadata' in given && notAnObject(given.metadata)
           ? { kind: 'resolved', metadata: {}, type: given.type }
           : serverConfig(given);
-    return { hasServer, hasProtectedResources, server };
+    return { profile: config.profile, hasServer, hasProtectedResources, server };
   }
-  if (!hasProtectedResources) return { hasServer, hasProtectedResources };
+  if (!hasProtectedResources) return { profile: config.profile, hasServer, hasProtectedResources };
   const protectedResources = resourceList(config.protectedResources).map(({ metadata }) => {
     const { authorizationServers, ...rest } = metadata;
     return { metadata: rest, authorizationServers: (authorizationServers ?? []).map(serverConfig) };
   });
-  return { hasServer, hasProtectedResources, protectedResources };
+  return { profile: config.profile, hasServer, hasProtectedResources, protectedResources };
 };
 
 // A failed MCP validation carries `{ errors, warnings }` with JS-side causes (zod errors).
@@ -53,9 +53,9 @@ const validationCause = (config, at) => {
 
 // The RFC 9728 document of a resource as of router creation (top-level keys fixed, nested values
 // read at each request, as in the reference).
-const resourceDocumentInput = (metadata) => {
+const resourceDocumentInput = (metadata, profile) => {
   const { authorizationServers, ...rest } = metadata;
-  return { metadata: rest, issuers: (authorizationServers ?? []).map(getIssuer) };
+  return { metadata: rest, issuers: (authorizationServers ?? []).map(getIssuer), profile };
 };
 
 export class MCPAuth {
@@ -121,7 +121,7 @@ export const resourceMetadataRoutes = (mcpAuth) => {
   callSync(() => core.checkResourceRouter());
   return resources.map(({ metadata }) => {
     const path = callSync(() => binding.resourceMetadataPath(String(metadata.resource)));
-    const input = resourceDocumentInput(metadata);
+    const input = resourceDocumentInput(metadata, mcpAuth.config.profile);
     return { path, document: () => JSON.parse(callSync(() => binding.resourceMetadataDocument(jsonArg(input)))) };
   });
 };

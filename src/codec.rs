@@ -3,8 +3,9 @@
 //! - an error: `MCPAUTH:` + JSON `{ kind, code, message?, cause? }`, thrown as the message of a
 //!   napi error; inside a `cause`, `{ "\0raw": {...}, "\0message": "…" }` stands for a JS error;
 //! - a request decision: `[W<warning>\0]` then `A<AuthInfo JSON or nothing>`, `V`,
-//!   `R<3-digit status><body>\0<WWW-Authenticate>` or `E<encoded error or nothing>` (JSON bodies
-//!   escape NUL, so the first NUL ends a body); "fetch first" is `null`, not a string;
+//!   `R<3-digit status><Retry-After seconds or nothing>;<body>\0<WWW-Authenticate>` or
+//!   `E<encoded error or nothing>` (JSON bodies escape NUL, so the first NUL ends a body); "fetch
+//!   first" is `null`, not a string;
 //! - a JWKS request made by a JS `customFetch`: `{ url, headers, timeoutMs }` out, and back
 //!   `{ status, body }`, `{ timeout: true }` or `{ error }`.
 //!
@@ -24,6 +25,7 @@ const VERIFY_TOKEN: char = 'V';
 const ANSWER: char = 'R';
 const RETHROW: char = 'E';
 const SEPARATOR: char = '\0';
+const RETRY_AFTER_END: char = ';';
 
 /// The constants of the formats, for the JS half.
 pub fn constants() -> Value {
@@ -33,7 +35,7 @@ pub fn constants() -> Value {
         "errorMessageKey": ERROR_MESSAGE_KEY,
         "outcome": {
             "warning": WARNING, "authenticated": AUTHENTICATED, "verifyToken": VERIFY_TOKEN,
-            "answer": ANSWER, "rethrow": RETHROW, "separator": SEPARATOR,
+            "answer": ANSWER, "rethrow": RETHROW, "separator": SEPARATOR, "retryAfterEnd": RETRY_AFTER_END,
         },
     })
 }
@@ -68,6 +70,10 @@ pub fn error_kind(name: &str) -> Option<ErrorKind> {
 fn push_answer(encoded: &mut String, response: &ErrorResponse) {
     encoded.push(ANSWER);
     encoded.push_str(&format!("{:03}", response.status));
+    if let Some(seconds) = response.retry_after {
+        encoded.push_str(&seconds.to_string());
+    }
+    encoded.push(RETRY_AFTER_END);
     encoded.push_str(&response.body);
     encoded.push(SEPARATOR);
     encoded.push_str(response.www_authenticate.as_deref().unwrap_or(""));
@@ -149,12 +155,24 @@ mod tests {
         assert_eq!(decode(&encode_decision(&Decision::Authenticated(None), None).unwrap()), (None, AUTHENTICATED, ""));
         assert_eq!(decode(&encode_decision(&Decision::VerifyToken, None).unwrap()), (None, VERIFY_TOKEN, ""));
         assert_eq!(encode_decision(&Decision::FetchFirst, Some("w")), None);
-        let response =
-            ErrorResponse { status: 403, www_authenticate: Some("Bearer x".into()), body: r#"{"e":"\u0000"}"#.into() };
+        let response = ErrorResponse {
+            status: 403,
+            www_authenticate: Some("Bearer x".into()),
+            body: r#"{"e":"\u0000"}"#.into(),
+            retry_after: None,
+        };
         let encoded = encode_decision(&Decision::Answer(response.clone()), None).unwrap();
         let (_, tag, payload) = decode(&encoded);
-        let (body, challenge) = payload[3..].split_once(SEPARATOR).unwrap();
-        assert_eq!((tag, &payload[..3], body, challenge), (ANSWER, "403", response.body.as_str(), "Bearer x"));
+        let (retry_after, rest) = payload[3..].split_once(RETRY_AFTER_END).unwrap();
+        let (body, challenge) = rest.split_once(SEPARATOR).unwrap();
+        assert_eq!(
+            (tag, &payload[..3], retry_after, body, challenge),
+            (ANSWER, "403", "", response.body.as_str(), "Bearer x")
+        );
+        let unavailable =
+            ErrorResponse { status: 503, www_authenticate: None, body: "{}".into(), retry_after: Some(5) };
+        let encoded = encode_decision(&Decision::Answer(unavailable), None).unwrap();
+        assert_eq!(decode(&encoded), (None, ANSWER, "5035;{}\0"));
         let error = AuthError::type_error("boom").with_cause(json!({ ERROR_OBJECT_KEY: {} }));
         let encoded = encode_decision(&Decision::Rethrow(Some(error.clone())), None).unwrap();
         let (_, tag, payload) = decode(&encoded);

@@ -88,8 +88,8 @@ pub fn resource_metadata_path(resource: String) -> Result<String> {
 /// The RFC 9728 document for `{ metadata, issuers }` (metadata without `authorizationServers`).
 #[napi(catch_unwind)]
 pub fn resource_metadata_document(input_json: String) -> Result<String> {
-    let (metadata, issuers) = js(resource_document_input(&input_json))?;
-    Ok(resource::resource_metadata_body(&metadata, &issuers).to_string())
+    let (metadata, issuers, profile) = js(resource_document_input(&input_json))?;
+    Ok(resource::resource_metadata_body(&metadata, &issuers, profile).to_string())
 }
 
 /// Deep snake_case of a JSON document's keys (the delegated metadata body).

@@ -7,6 +7,7 @@ use crate::options::BearerSettings;
 use crate::throw::{js, json_arg};
 use mcp_auth_core::bearer::Thrown;
 use mcp_auth_core::pipeline::{Guard, Request};
+use mcp_auth_core::profile::Profile;
 use napi::bindgen_prelude::{External, PromiseRaw};
 use napi::{Env, Result};
 use napi_derive::napi;
@@ -18,8 +19,8 @@ pub type GuardRef = External<Arc<Guard>>;
 #[napi(catch_unwind)]
 pub fn caller_guard(settings_json: String) -> Result<GuardRef> {
     let settings = js(BearerSettings::parse(&settings_json))?;
-    let policy = settings.policy(None);
-    Ok(External::new(Arc::new(Guard::with_caller_verification(policy, settings.answers))))
+    let (policy, answers) = js(settings.bearer_config(None).policy_and_answers(Profile::Compat, &[]))?;
+    Ok(External::new(Arc::new(Guard::with_caller_verification(policy, answers))))
 }
 
 /// The encoded decision when it needs no network; `null` = call `guardDecideAsync`.

@@ -6,9 +6,11 @@ use crate::guard::GuardRef;
 use crate::jwks_fetch::{custom_fetch, JwksFetchFunction};
 use crate::options::{jwks_options, mcp_auth_config, verify_options, BearerSettings};
 use crate::throw::{js, json_arg, to_js};
+use mcp_auth_core::bearer::IssuerRule;
 use mcp_auth_core::error::AuthError;
 use mcp_auth_core::mcp_auth::{McpAuth, ServerLocation};
 use mcp_auth_core::pipeline::{Guard, JwtVerifier};
+use mcp_auth_core::profile::{Profile, DEFAULT_CLOCK_TOLERANCE_S};
 use napi::bindgen_prelude::External;
 use napi::Result;
 use napi_derive::napi;
@@ -94,12 +96,19 @@ impl McpAuthCore {
         let mut settings = js(BearerSettings::parse(&settings_json))?;
         let mut jwks = jwks_options(&json_arg(&remote_jwk_set_json)?);
         jwks.custom_fetch = jwks_fetch.map(custom_fetch);
-        let options = verify_options(&json_arg(&jwt_verify_json)?);
-        let jwt = JwtVerifier::new(self.auth()?.clone(), verifier as usize, options, jwks);
+        let auth = self.auth()?;
+        let jwt_verify = json_arg(&jwt_verify_json)?;
+        let mut options = verify_options(&jwt_verify);
+        if auth.profile() == Profile::Mcp20260728 && jwt_verify.get("clockTolerance").is_none() {
+            options.clock_tolerance = DEFAULT_CLOCK_TOLERANCE_S;
+        }
+        let jwt = JwtVerifier::new(auth.clone(), verifier as usize, options, jwks);
         // Always the verifier's trusted issuers: a runtime `issuer` goes through a caller guard.
         settings.issuer = None;
-        let policy = settings.policy(Some(jwt.trusted()));
-        let guard = Guard::with_jwt(policy, settings.answers, jwt, settings.token_cache);
+        let config = settings.bearer_config(Some(jwt.trusted()));
+        let (policy, answers) =
+            js(config.policy_and_answers(auth.profile(), auth.scopes_supported(verifier as usize)))?;
+        let guard = Guard::with_jwt(policy, answers, jwt, settings.token_cache);
         Ok(External::new(Arc::new(guard)))
     }
 
@@ -108,8 +117,11 @@ impl McpAuthCore {
     #[napi(catch_unwind)]
     pub fn caller_guard(&self, verifier: u32, settings_json: String) -> Result<GuardRef> {
         let settings = js(BearerSettings::parse(&settings_json))?;
-        let trusted = mcp_auth_core::bearer::IssuerRule::Trusted(self.auth()?.trusted_issuers(verifier as usize));
-        let policy = settings.policy(Some(&trusted));
-        Ok(External::new(Arc::new(Guard::with_caller_verification(policy, settings.answers))))
+        let auth = self.auth()?;
+        let trusted = IssuerRule::Trusted(auth.trusted_issuers(verifier as usize));
+        let config = settings.bearer_config(Some(&trusted));
+        let (policy, answers) =
+            js(config.policy_and_answers(auth.profile(), auth.scopes_supported(verifier as usize)))?;
+        Ok(External::new(Arc::new(Guard::with_caller_verification(policy, answers))))
     }
 }

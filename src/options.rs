@@ -3,13 +3,15 @@
 //! string `"Infinity"`, dates as epoch milliseconds, values jose would refuse as `{}`.
 
 use crate::codec::{json_value, string_list};
-use mcp_auth_core::bearer::{Answers, IssuerRule, Policy};
+use mcp_auth_core::bearer::{BearerConfig, IssuerRule};
+use mcp_auth_core::error::AuthError;
 use mcp_auth_core::error::AuthResult;
 use mcp_auth_core::jose::{duration_seconds, CheckStep, VerifyOptions};
 use mcp_auth_core::js_value::truthy;
 use mcp_auth_core::jwks::JwksOptions;
 use mcp_auth_core::mcp_auth::{Config, ResourceConfig, ServerConfig};
 use mcp_auth_core::metadata::well_known::ServerType;
+use mcp_auth_core::profile::Profile;
 use mcp_auth_core::token_cache::{TokenCacheLimits, DEFAULT_LIMITS};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -133,9 +135,10 @@ pub fn jwks_options(options: &Value) -> JwksOptions {
 /// function checks it), absent (the verifier's trusted issuers, when there is a verifier).
 pub struct BearerSettings {
     pub issuer: Option<Value>,
-    pub policy_audience: Option<Value>,
-    pub required_scopes: Option<Value>,
-    pub answers: Answers,
+    audience: Option<Value>,
+    required_scopes: Option<Value>,
+    resource: Option<String>,
+    show_error_details: bool,
     /// `None`: the verified-token cache is off.
     pub token_cache: Option<TokenCacheLimits>,
 }
@@ -160,21 +163,29 @@ impl BearerSettings {
         };
         Ok(Self {
             issuer: config.get("issuer").cloned(),
-            policy_audience: config.get("audience").cloned(),
+            audience: config.get("audience").cloned(),
             required_scopes: config.get("requiredScopes").cloned(),
-            answers: Answers::new(resource.as_deref(), config.get("showErrorDetails").is_some_and(truthy)),
+            resource,
+            show_error_details: config.get("showErrorDetails").is_some_and(truthy),
             token_cache,
         })
     }
 
-    /// The policy, with `trusted` as the issuer rule when the settings name no issuer.
-    pub fn policy(&self, trusted: Option<&IssuerRule>) -> Policy {
+    /// The core's configuration, with `trusted` as the issuer rule when the settings name no
+    /// issuer.
+    pub fn bearer_config(&self, trusted: Option<&IssuerRule>) -> BearerConfig {
         let issuer = match (&self.issuer, trusted) {
             (Some(Value::String(exact)), _) => IssuerRule::Exact(exact.clone()),
             (None, Some(trusted)) => trusted.clone(),
             _ => IssuerRule::External,
         };
-        Policy::new(issuer, self.policy_audience.clone(), self.required_scopes.clone())
+        BearerConfig {
+            issuer,
+            audience: self.audience.clone(),
+            required_scopes: self.required_scopes.clone(),
+            resource: self.resource.clone(),
+            show_error_details: self.show_error_details,
+        }
     }
 }
 
@@ -194,8 +205,17 @@ fn server_config(value: &Value) -> ServerConfig {
 pub fn mcp_auth_config(json_text: &str) -> AuthResult<Config> {
     let config = json_value(json_text)?;
     let flag = |key: &str| config.get(key).is_some_and(|v| v == true);
+    let profile = match config.get("profile") {
+        None | Some(Value::Null) => Profile::Compat,
+        Some(name) => name.as_str().and_then(Profile::from_name).ok_or_else(|| {
+            AuthError::invalid_server_config(format!(
+                "Unknown profile {name}: use 'compat' (the default) or 'mcp-2026-07-28'."
+            ))
+        })?,
+    };
     let resources = config.get("protectedResources").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     Ok(Config {
+        profile,
         has_server: flag("hasServer"),
         has_protected_resources: flag("hasProtectedResources"),
         server: config.get("server").filter(|s| s.is_object()).map(server_config),
@@ -213,11 +233,12 @@ pub fn mcp_auth_config(json_text: &str) -> AuthResult<Config> {
     })
 }
 
-/// `{ metadata, issuers }` of a resource metadata document.
-pub fn resource_document_input(json_text: &str) -> AuthResult<(Map<String, Value>, Vec<String>)> {
+/// `{ metadata, issuers, profile? }` of a resource metadata document.
+pub fn resource_document_input(json_text: &str) -> AuthResult<(Map<String, Value>, Vec<String>, Profile)> {
     let input = json_value(json_text)?;
     let metadata = input.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
-    Ok((metadata, string_list(input.get("issuers")).unwrap_or_default()))
+    let profile = input.get("profile").and_then(Value::as_str).and_then(Profile::from_name).unwrap_or_default();
+    Ok((metadata, string_list(input.get("issuers")).unwrap_or_default(), profile))
 }
 
 #[cfg(test)]
@@ -250,12 +271,20 @@ mod tests {
     #[test]
     fn issuer_rules_from_settings() {
         let trusted = IssuerRule::Trusted(vec!["https://a".into()]);
-        let rule = |json: &str, trusted| BearerSettings::parse(json).unwrap().policy(trusted).issuer;
+        let rule = |json: &str, trusted| BearerSettings::parse(json).unwrap().bearer_config(trusted).issuer;
         assert_eq!(rule("{}", Some(&trusted)), trusted);
         assert_eq!(rule("{}", None), IssuerRule::External);
         assert_eq!(rule(r#"{"issuer":null}"#, Some(&trusted)), IssuerRule::External);
         assert_eq!(rule(r#"{"issuer":"https://b"}"#, Some(&trusted)), IssuerRule::Exact("https://b".into()));
         assert!(BearerSettings::parse(r#"{"verifiedTokenCache":false}"#).unwrap().token_cache.is_none());
+    }
+
+    #[test]
+    fn profiles_by_name() {
+        let profile = |json: &str| mcp_auth_config(json).map(|c| c.profile);
+        assert_eq!(profile(r#"{"profile":"mcp-2026-07-28"}"#).unwrap(), Profile::Mcp20260728);
+        assert_eq!(profile(r#"{"profile":null}"#).unwrap(), Profile::Compat);
+        assert_eq!(profile(r#"{"profile":"strict"}"#).unwrap_err().code, "invalid_server_config");
     }
 
     #[test]
@@ -265,6 +294,7 @@ mod tests {
             "authorizationServers":[{"kind":"discovery","issuer":"https://i","type":"oauth"},{"kind":"resolved","metadata":{"issuer":"x"}}]}]}"#,
         )
         .unwrap();
+        assert_eq!(config.profile, Profile::Compat);
         let servers = &config.protected_resources[0].authorization_servers;
         assert!(matches!(&servers[0], ServerConfig::Discovery { server_type: ServerType::OAuth, .. }));
         assert_eq!(servers[1].issuer(), Some(&json!("x")));

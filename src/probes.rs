@@ -36,12 +36,15 @@ pub fn codec_probe_decisions() -> String {
         status: 401,
         www_authenticate: Some("Bearer error=\"x\"".into()),
         body: r#"{"a":"\u0000b"}"#.into(),
+        retry_after: None,
     };
+    let unavailable = ErrorResponse { status: 503, www_authenticate: None, body: "{}".into(), retry_after: Some(5) };
     let cases = [
         (Decision::Authenticated(Some(Arc::from(r#"{"clientId":"c","scopes":["a"],"claims":{"sub":"s"}}"#))), None),
         (Decision::Authenticated(None), Some("a warning")),
         (Decision::VerifyToken, None),
         (Decision::Answer(answer.clone()), Some("w")),
+        (Decision::Answer(unavailable), None),
         (Decision::Rethrow(Some(error.clone())), None),
         (Decision::Rethrow(None), None),
         (Decision::FetchFirst, None),
@@ -53,7 +56,7 @@ pub fn codec_probe_decisions() -> String {
                 Decision::Authenticated(info) => json!({ "tag": "authenticated", "authInfo": info.as_deref() }),
                 Decision::VerifyToken => json!({ "tag": "verifyToken" }),
                 Decision::Answer(r) => {
-                    json!({ "tag": "answer", "status": r.status, "body": r.body, "challenge": r.www_authenticate })
+                    json!({ "tag": "answer", "status": r.status, "body": r.body, "challenge": r.www_authenticate, "retryAfter": r.retry_after })
                 }
                 Decision::Rethrow(error) => json!({ "tag": "rethrow", "error": error }),
                 Decision::FetchFirst => json!(null),

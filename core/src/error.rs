@@ -32,15 +32,25 @@ pub struct AuthError {
     /// The JS `cause` value, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<Value>,
+    /// The authorization server could not be reached right now (network, timeout, 5xx), as
+    /// opposed to answering wrongly: a later request may pass.
+    #[serde(skip)]
+    pub unavailable: bool,
 }
 
 impl AuthError {
     pub fn new(kind: ErrorKind, code: &str) -> Self {
-        Self { kind, code: code.to_string(), message: None, cause: None }
+        Self { kind, code: code.to_string(), message: None, cause: None, unavailable: false }
     }
 
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
         self.message = Some(message.into());
+        self
+    }
+
+    /// Marks a failure to reach the authorization server (see [`Self::unavailable`]).
+    pub fn unavailable(mut self) -> Self {
+        self.unavailable = true;
         self
     }
 

@@ -17,6 +17,7 @@ pub mod jwt;
 pub mod mcp_auth;
 pub mod metadata;
 pub mod pipeline;
+pub mod profile;
 pub mod resource;
 pub mod snake_case;
 mod sync;

@@ -12,6 +12,7 @@ use crate::js_value::truthy;
 use crate::jwks::{CachedLookup, JwksOptions, RemoteKeySet};
 use crate::jwt::verify_access_token;
 use crate::mcp_auth::McpAuth;
+use crate::profile::{check_times, parse_credentials, Profile};
 use crate::token_cache::{TokenCache, TokenCacheLimits};
 use serde_json::{json, Value};
 use std::future::Future;
@@ -144,6 +145,10 @@ impl JwtVerifier {
         let key = key.map_err(|e| token_error(&e))?;
         // The payload decoded for the pre-check is the one whose signature is checked.
         let auth_info = verify_access_token(&jws, &key, claims, &self.options)?;
+        if self.auth.profile() == Profile::Mcp20260728 {
+            let (now, tolerance) = (self.options.now_seconds(), self.options.clock_tolerance);
+            check_times(&auth_info.claims, now, tolerance).map_err(|e| token_error(&e))?;
+        }
         let cacheable_until = self.cacheable_until(&auth_info.claims, &key_set);
         Ok(Verified { auth_info, cacheable_until, key_set, generation })
     }
@@ -264,7 +269,10 @@ impl Guard {
         may_wait: bool,
         warning: &mut Option<String>,
     ) -> Result<Arc<str>, Halt> {
-        let token = parse_authorization(request.authorization)?;
+        let token = match self.answers.profile() {
+            Profile::Compat => parse_authorization(request.authorization)?,
+            Profile::Mcp20260728 => parse_credentials(request.authorization)?,
+        };
         let Some(jwt) = &self.jwt else { return Err(Halt::VerifyToken) };
         if let Some(auth_info) = self.verified.as_ref().and_then(|cache| cache.get(token, now_ms())) {
             return Ok(auth_info);
@@ -282,3 +290,5 @@ impl Guard {
 
 #[cfg(test)]
 mod pipeline_tests;
+#[cfg(test)]
+mod profile_tests;

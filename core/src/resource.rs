@@ -2,6 +2,7 @@
 
 use crate::error::{AuthError, AuthResult};
 use crate::metadata::well_known::parse_url;
+use crate::profile::{Profile, OFFLINE_ACCESS};
 use crate::snake_case::snake_case_keys;
 use reqwest::Url;
 use serde_json::{Map, Value};
@@ -24,13 +25,23 @@ pub fn resource_metadata_url(resource: &str) -> AuthResult<Url> {
 }
 
 /// The served document: every key except `authorizationServers` in order, then the issuers of a
-/// non-empty `authorizationServers` list last; keys snake_cased at every depth.
-pub fn resource_metadata_body(metadata: &Map<String, Value>, issuers: &[String]) -> Value {
+/// non-empty `authorizationServers` list last; keys snake_cased at every depth. Under the
+/// `mcp-2026-07-28` profile `scopesSupported` leaves out `offline_access` (and is left out when
+/// nothing else remains).
+pub fn resource_metadata_body(metadata: &Map<String, Value>, issuers: &[String], profile: Profile) -> Value {
     let mut document: Map<String, Value> = metadata
         .iter()
         .filter(|(key, _)| key.as_str() != "authorizationServers")
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    if profile == Profile::Mcp20260728 {
+        if let Some(Value::Array(scopes)) = document.get_mut("scopesSupported") {
+            scopes.retain(|scope| scope != OFFLINE_ACCESS);
+            if scopes.is_empty() {
+                document.remove("scopesSupported");
+            }
+        }
+    }
     if !issuers.is_empty() {
         document.insert("authorizationServers".into(), issuers.iter().cloned().map(Value::String).collect());
     }
@@ -75,12 +86,18 @@ mod tests {
     #[test]
     fn body_puts_authorization_servers_last() {
         let metadata = json!({ "resource": "r", "authorizationServers": [], "scopesSupported": ["a"], "customThing": { "nestedKey": 1 } });
-        let body = resource_metadata_body(metadata.as_object().unwrap(), &["https://idp".into()]);
+        let body = resource_metadata_body(metadata.as_object().unwrap(), &["https://idp".into()], Profile::Compat);
         assert_eq!(
             body.to_string(),
             r#"{"resource":"r","scopes_supported":["a"],"custom_thing":{"nested_key":1},"authorization_servers":["https://idp"]}"#
         );
-        let without = resource_metadata_body(metadata.as_object().unwrap(), &[]);
+        let without = resource_metadata_body(metadata.as_object().unwrap(), &[], Profile::Compat);
         assert!(without.get("authorization_servers").is_none());
+        let offline = json!({ "resource": "r", "scopesSupported": ["offline_access", "read"] });
+        let profiled = resource_metadata_body(offline.as_object().unwrap(), &[], Profile::Mcp20260728);
+        assert_eq!(profiled["scopes_supported"], json!(["read"]));
+        let only_offline = json!({ "resource": "r", "scopesSupported": ["offline_access"] });
+        let profiled = resource_metadata_body(only_offline.as_object().unwrap(), &[], Profile::Mcp20260728);
+        assert!(profiled.get("scopes_supported").is_none());
     }
 }

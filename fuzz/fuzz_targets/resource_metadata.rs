@@ -6,6 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use mcp_auth_core::metadata::fetch::parse_json_body;
 use mcp_auth_core::metadata::schema::{camel_case, parse_fields, KeyStyle, PROTECTED_RESOURCE_FIELDS};
+use mcp_auth_core::profile::Profile;
 use mcp_auth_core::resource::{resource_metadata_body, resource_metadata_url, WELL_KNOWN_PREFIX};
 use mcp_auth_core::snake_case::{snake_case, snake_case_keys};
 use serde_json::Value;
@@ -64,7 +65,7 @@ fuzz_target!(|data: &[u8]| {
         .map(|items| items.iter().filter_map(Value::as_str).map(str::to_string).collect())
         .unwrap_or_default();
     for list in [&issuers[..], &[][..]] {
-        let body = resource_metadata_body(map, list);
+        let body = resource_metadata_body(map, list, Profile::Compat);
         let object = body.as_object().expect("body is an object");
         match object.get("authorization_servers") {
             Some(servers) if !list.is_empty() => {

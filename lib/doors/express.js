@@ -20,8 +20,9 @@ export const setRequestAuth = (request, authInfo) => {
 
 // The body goes through `res.json` as the reference's does: the app's JSON settings and any
 // wrapper of `res.json` (response envelopes, logging) apply to it.
-const writeAnswer = ({ status, body, challenge }, response) => {
+const writeAnswer = ({ status, body, challenge, retryAfter }, response) => {
   if (challenge) response.set('WWW-Authenticate', challenge);
+  if (retryAfter !== undefined) response.set('Retry-After', String(retryAfter));
   response.status(status).json(JSON.parse(body));
 };
 

@@ -9,9 +9,10 @@ const CORS_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE';
 
 /** The headers of a bearer answer (`{ status, body, challenge }`). `Content-Length` is stated so
  * that a web `Response` rebuilt without its body (Hono's answer to `HEAD`) still carries it. */
-export const answerHeaders = ({ body, challenge }) => {
+export const answerHeaders = ({ body, challenge, retryAfter }) => {
   const headers = { 'Content-Type': JSON_TYPE, 'Content-Length': String(Buffer.byteLength(body)) };
   if (challenge) headers['WWW-Authenticate'] = challenge;
+  if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
   return headers;
 };
 

@@ -1,6 +1,7 @@
-//! The HTTP answer to a failed request: 401/403 with a `WWW-Authenticate` challenge for bearer and
-//! token errors, 500 for authorization-server and configuration errors, nothing (rethrow) for the
-//! rest; bodies as the reference's `toJson`, snake_cased.
+//! The HTTP answer to a failed request. Compat: 401/403 with a `WWW-Authenticate` challenge for
+//! bearer and token errors, 500 for authorization-server and configuration errors, nothing
+//! (rethrow) for the rest; bodies as the reference's `toJson`, snake_cased. Under the
+//! `mcp-2026-07-28` profile: RFC 6750 challenges (see [`ProfileChallenge`]).
 
 use super::header::bearer_error;
 use crate::descriptions::{
@@ -9,6 +10,7 @@ use crate::descriptions::{
 };
 use crate::error::{AuthError, ErrorKind};
 use crate::js_value::truthy;
+use crate::profile::{Profile, RETRY_AFTER_S};
 use crate::resource::resource_metadata_url;
 use crate::snake_case::snake_case_keys;
 use serde_json::{json, Map, Value};
@@ -19,6 +21,17 @@ pub struct ErrorResponse {
     pub status: u16,
     pub www_authenticate: Option<String>,
     pub body: String,
+    /// `Retry-After` (seconds) of a 503.
+    pub retry_after: Option<u32>,
+}
+
+/// The scopes the profile's challenges name.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProfileChallenge {
+    /// `scope` of a 401 (the request's scopes, else the resource's; empty: left out).
+    pub unauthorized_scope: Vec<String>,
+    /// `scope` of a 403 `insufficient_scope`: every scope the request needs.
+    pub insufficient_scope: Vec<String>,
 }
 
 /// An error raised outside the core (a custom verify function, `next()`, a JS issuer check), as
@@ -39,6 +52,8 @@ pub struct Answers {
     /// path then fails with that TypeError, like the reference).
     resource_metadata: Option<Result<String, AuthError>>,
     show_error_details: bool,
+    /// `Some` under the `mcp-2026-07-28` profile.
+    profile: Option<ProfileChallenge>,
     /// Answers that never vary for this middleware (bad headers, undecodable tokens), built once.
     prebuilt: Vec<(AuthError, ErrorResponse)>,
 }
@@ -57,9 +72,19 @@ fn constant_errors() -> [AuthError; 6] {
 }
 
 impl Answers {
+    /// The reference's answers.
     pub fn new(resource: Option<&str>, show_error_details: bool) -> Self {
+        Self::build_all(resource, show_error_details, None)
+    }
+
+    /// The `mcp-2026-07-28` profile's answers.
+    pub fn for_profile(resource: Option<&str>, show_error_details: bool, challenge: ProfileChallenge) -> Self {
+        Self::build_all(resource, show_error_details, Some(challenge))
+    }
+
+    fn build_all(resource: Option<&str>, show_error_details: bool, profile: Option<ProfileChallenge>) -> Self {
         let resource_metadata = resource.filter(|r| !r.is_empty()).map(|r| resource_metadata_url(r).map(String::from));
-        let mut answers = Self { resource_metadata, show_error_details, prebuilt: Vec::new() };
+        let mut answers = Self { resource_metadata, show_error_details, profile, prebuilt: Vec::new() };
         answers.prebuilt = constant_errors()
             .into_iter()
             .filter_map(|error| answers.build(error.clone()).ok().map(|response| (error, response)))
@@ -71,12 +96,22 @@ impl Answers {
         self.show_error_details
     }
 
+    pub fn profile(&self) -> Profile {
+        match self.profile {
+            Some(_) => Profile::Mcp20260728,
+            None => Profile::Compat,
+        }
+    }
+
     /// The HTTP answer for a core error, or `Err` with the error to rethrow (no answer written).
     pub fn respond(&self, error: AuthError) -> Result<ErrorResponse, AuthError> {
         // Without details, a token-verification answer shows no cause: one answer per code.
         let cause_hidden = !self.show_error_details && error.kind == ErrorKind::TokenVerification;
         let same_answer = |known: &AuthError| {
-            known.kind == error.kind && known.code == error.code && (cause_hidden || known.cause == error.cause)
+            known.kind == error.kind
+                && known.code == error.code
+                && known.unavailable == error.unavailable
+                && (cause_hidden || known.cause == error.cause)
         };
         match self.prebuilt.iter().find(|(known, _)| same_answer(known)) {
             Some((_, response)) => Ok(response.clone()),
@@ -98,7 +133,11 @@ impl Answers {
             _ => error.message.as_deref().unwrap_or(message),
         };
         let body = || error_body(&error.code, message, error.cause.as_ref(), self.show_error_details);
-        match self.answer(error.kind, &error.code, message, body)? {
+        let answered = match &self.profile {
+            Some(challenge) => self.profile_answer(challenge, &error, message)?,
+            None => self.answer(error.kind, &error.code, message, body)?,
+        };
+        match answered {
             Some(response) => Ok(response),
             None => Err(error),
         }
@@ -108,7 +147,91 @@ impl Answers {
     /// `Err` = throw this error instead (an invalid `resource`).
     pub fn respond_thrown(&self, thrown: Thrown) -> Result<Option<ErrorResponse>, AuthError> {
         let kind = thrown.kind.unwrap_or(ErrorKind::Type);
+        if let Some(challenge) = &self.profile {
+            let error = AuthError { kind, code: thrown.code, message: None, cause: None, unavailable: false };
+            return self.profile_answer(challenge, &error, &thrown.message);
+        }
         self.answer(kind, &thrown.code, &thrown.message, || snake_case_keys(thrown.to_json))
+    }
+
+    /// The profile's answer to `error` (`message`: its description), `None` when it is rethrown.
+    fn profile_answer(
+        &self,
+        challenge: &ProfileChallenge,
+        error: &AuthError,
+        message: &str,
+    ) -> Result<Option<ErrorResponse>, AuthError> {
+        use ErrorKind::{AuthServer, BearerAuth, Config, Network, TokenVerification};
+        let resource_metadata = match &self.resource_metadata {
+            Some(Err(type_error)) => return Err(type_error.clone()),
+            Some(Ok(url)) => Some(url.clone()),
+            None => None,
+        };
+        let scope = |scopes: &[String]| (!scopes.is_empty()).then(|| scopes.join(" "));
+        let cause = error.cause.as_ref().filter(|_| self.show_error_details);
+        let unreachable = error.unavailable || error.kind == Network;
+        let without_challenge = |status, code, description| {
+            let retry_after = (status == 503).then_some(RETRY_AFTER_S);
+            let body = profile_body(Some(code), description, cause);
+            Ok(Some(ErrorResponse { status, www_authenticate: None, body, retry_after }))
+        };
+        let some = |value: &str| Some(value.to_string());
+        // Each challenge's parameters in the contract's order.
+        let (status, code, description, params) = match (error.kind, error.code.as_str()) {
+            (BearerAuth | TokenVerification | AuthServer | Config | Network, _) if unreachable => {
+                return without_challenge(503, "temporarily_unavailable", UNAVAILABLE)
+            }
+            (AuthServer | Config, _) => return without_challenge(500, "server_error", AUTH_SERVER_ERROR_FALLBACK),
+            (BearerAuth, "missing_auth_header") => (
+                401,
+                None,
+                NO_CREDENTIALS,
+                vec![("resource_metadata", resource_metadata), ("scope", scope(&challenge.unauthorized_scope))],
+            ),
+            (BearerAuth, "invalid_request") => (
+                400,
+                Some("invalid_request"),
+                MALFORMED_CREDENTIALS,
+                vec![
+                    ("error", some("invalid_request")),
+                    ("error_description", some(MALFORMED_CREDENTIALS)),
+                    ("resource_metadata", resource_metadata),
+                ],
+            ),
+            (BearerAuth, "missing_required_scopes") => (
+                403,
+                Some("insufficient_scope"),
+                message,
+                vec![
+                    ("error", some("insufficient_scope")),
+                    ("scope", scope(&challenge.insufficient_scope)),
+                    ("resource_metadata", resource_metadata),
+                    ("error_description", some(message)),
+                ],
+            ),
+            (BearerAuth | TokenVerification, _) => (
+                401,
+                Some("invalid_token"),
+                message,
+                vec![
+                    ("error", some("invalid_token")),
+                    ("error_description", some(message)),
+                    ("resource_metadata", resource_metadata),
+                    ("scope", scope(&challenge.unauthorized_scope)),
+                ],
+            ),
+            _ => return Ok(None),
+        };
+        let params: Vec<String> =
+            params.into_iter().filter_map(|(name, value)| value.map(|v| format!("{name}={}", quoted(&v)))).collect();
+        let www_authenticate =
+            if params.is_empty() { "Bearer".to_string() } else { format!("Bearer {}", params.join(", ")) };
+        Ok(Some(ErrorResponse {
+            status,
+            www_authenticate: Some(www_authenticate),
+            body: profile_body(code, description, cause),
+            retry_after: None,
+        }))
     }
 
     fn answer(
@@ -154,6 +277,28 @@ fn error_body(code: &str, message: &str, cause: Option<&Value>, show_cause: bool
     snake_case_keys(Value::Object(body))
 }
 
+const NO_CREDENTIALS: &str = "An access token is required: send `Authorization: Bearer <token>`.";
+const MALFORMED_CREDENTIALS: &str = "The `Authorization` header must be `Bearer` followed by one token.";
+const UNAVAILABLE: &str = "The authorization server cannot be reached right now; try again later.";
+
+/// An RFC 9110 quoted-string.
+fn quoted(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// `{ error, error_description }` of the profile (`cause` only when details are shown).
+fn profile_body(code: Option<&str>, description: &str, cause: Option<&Value>) -> String {
+    let mut body = Map::new();
+    if let Some(code) = code {
+        body.insert("error".into(), json!(code));
+    }
+    body.insert("error_description".into(), json!(description));
+    if let Some(cause) = cause.filter(|c| truthy(c)) {
+        body.insert("cause".into(), cause.clone());
+    }
+    Value::Object(body).to_string()
+}
+
 /// 401/403 with a `WWW-Authenticate` challenge. No escaping, as in the reference.
 fn challenge_response(code: &str, message: &str, resource_metadata: Option<&str>, body: Value) -> ErrorResponse {
     let status = if code == "missing_required_scopes" { 403 } else { 401 };
@@ -167,7 +312,12 @@ fn challenge_response(code: &str, message: &str, resource_metadata: Option<&str>
         .map(|(k, v)| format!("{k}=\"{v}\""))
         .collect::<Vec<_>>()
         .join(", ");
-    ErrorResponse { status, www_authenticate: Some(format!("Bearer {header}")), body: body.to_string() }
+    ErrorResponse {
+        status,
+        www_authenticate: Some(format!("Bearer {header}")),
+        body: body.to_string(),
+        retry_after: None,
+    }
 }
 
 /// 500 for authorization-server and configuration errors.
@@ -183,7 +333,7 @@ fn server_error_response(code: &str, message: &str, show_error_details: bool) ->
         }
         body["cause"] = Value::Object(cause);
     }
-    ErrorResponse { status: 500, www_authenticate: None, body: body.to_string() }
+    ErrorResponse { status: 500, www_authenticate: None, body: body.to_string(), retry_after: None }
 }
 
 #[cfg(test)]
@@ -228,6 +378,7 @@ mod tests {
             claim: Some("exp".into()),
             reason: Some("check_failed"),
             payload: Some(Value::Object(claims)),
+            unavailable: false,
         };
         let response = answers.respond(token_error(&jose)).unwrap();
         let body: Value = serde_json::from_str(&response.body).unwrap();
@@ -242,6 +393,11 @@ mod tests {
         assert_eq!(error.message.as_deref(), Some("Invalid resource identifier URI: not-a-url"));
         let thrown = Thrown { kind: None, code: String::new(), message: "x".into(), to_json: Value::Null };
         assert!(answers.respond_thrown(thrown).is_err(), "even for errors that are not answered");
+    }
+
+    #[test]
+    fn challenge_parameters_are_quoted_strings() {
+        assert_eq!(quoted(r#"a "b" \c"#), r#""a \"b\" \\c""#);
     }
 
     #[test]

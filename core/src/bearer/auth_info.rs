@@ -31,8 +31,13 @@ pub fn token_error(error: &JoseError) -> AuthError {
     let mut raw = Map::new();
     raw.insert(ERROR_OBJECT_KEY.into(), error.to_json());
     raw.insert(ERROR_MESSAGE_KEY.into(), json!(error.message));
-    AuthError::new(ErrorKind::TokenVerification, "invalid_token")
-        .with_cause(json!({ "code": error.code, "cause": Value::Object(raw) }))
+    let error_for_js = AuthError::new(ErrorKind::TokenVerification, "invalid_token")
+        .with_cause(json!({ "code": error.code, "cause": Value::Object(raw) }));
+    if error.unavailable {
+        error_for_js.unavailable()
+    } else {
+        error_for_js
+    }
 }
 
 fn token_error_with_text(text: &str) -> AuthError {

@@ -4,10 +4,12 @@
 
 pub mod answer;
 pub mod auth_info;
+pub mod config;
 pub mod header;
 pub mod policy;
 
-pub use answer::{Answers, ErrorResponse, Thrown};
+pub use answer::{Answers, ErrorResponse, ProfileChallenge, Thrown};
 pub use auth_info::{auth_info, token_error, unverified_issuer, AuthInfo};
+pub use config::BearerConfig;
 pub use header::{bearer_error, parse_authorization};
 pub use policy::{IssuerRule, Policy};

@@ -7,13 +7,14 @@ use crate::js_value::{js_string, strictly_equal, truthy};
 use serde_json::{json, Map, Value};
 
 /// How a token issuer is judged.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum IssuerRule {
     /// One of the issuers configured in `MCPAuth` (exact string match).
     Trusted(Vec<String>),
     /// `handleBearerAuth({ issuer: '<string>' })`.
     Exact(String),
     /// A JS function the front door calls itself.
+    #[default]
     External,
 }
 
@@ -46,17 +47,51 @@ pub struct Policy {
     /// array fails every request (`requiredScopes.filter is not a function`), never open.
     pub audience: Option<Value>,
     pub required_scopes: Option<Value>,
+    /// Under the `mcp-2026-07-28` profile: the audience every token must name, canonical (see
+    /// `profile::canonical_uri`); it replaces `audience`.
+    pub canonical_audience: Option<String>,
 }
 
 impl Policy {
     pub fn new(issuer: IssuerRule, audience: Option<Value>, required_scopes: Option<Value>) -> Self {
-        Self { issuer, audience: audience.filter(truthy), required_scopes: required_scopes.filter(truthy) }
+        Self {
+            issuer,
+            audience: audience.filter(truthy),
+            required_scopes: required_scopes.filter(truthy),
+            canonical_audience: None,
+        }
+    }
+
+    /// The profile's policy: `audience` (a string) or else the resource identifier is required of
+    /// every token, compared as canonical URIs; `requiredScopes` may not hold `offline_access`.
+    pub fn for_profile(
+        issuer: IssuerRule,
+        audience: Option<&Value>,
+        resource: Option<&str>,
+        required_scopes: Option<Value>,
+    ) -> AuthResult<Self> {
+        crate::profile::required_scopes(required_scopes.as_ref())?;
+        let expected =
+            audience.and_then(Value::as_str).filter(|a| !a.is_empty()).or(resource.filter(|r| !r.is_empty()));
+        let mut policy = Self::new(issuer, None, required_scopes);
+        policy.canonical_audience = Some(crate::profile::canonical_uri(expected.unwrap_or_default()));
+        Ok(policy)
     }
 
     /// Issuer, audience and scope checks on a verified `AuthInfo` (`issuer`, `audience`,
     /// `scopes` as JSON values; `None` = undefined).
     pub fn check(&self, issuer: Option<&Value>, audience: Option<&Value>, scopes: Option<&Value>) -> AuthResult<()> {
         self.issuer.check(issuer)?;
+        if let Some(expected) = &self.canonical_audience {
+            if !crate::profile::audience_matches(expected, audience) {
+                let mut cause = Map::new();
+                cause.insert("expected".into(), json!(expected));
+                if let Some(actual) = audience {
+                    cause.insert("actual".into(), actual.clone());
+                }
+                return Err(bearer_error("invalid_audience").with_cause(Value::Object(cause)));
+            }
+        }
         if let Some(expected) = &self.audience {
             let matches = match audience {
                 Some(Value::Array(items)) => items.iter().any(|a| strictly_equal(a, expected)),

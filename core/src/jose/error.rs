@@ -12,13 +12,21 @@ pub struct JoseError {
     pub claim: Option<String>,
     pub reason: Option<&'static str>,
     pub payload: Option<Value>,
+    /// The key set could not be had right now (network, timeout, 5xx): a later request may pass.
+    pub unavailable: bool,
 }
 
 pub const NOT_A_JOSE_ERROR: &str = "JWT_VERIFICATION_FAILED";
 
 impl JoseError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), claim: None, reason: None, payload: None }
+        Self { code, message: message.into(), claim: None, reason: None, payload: None, unavailable: false }
+    }
+
+    /// Marks a failure to reach the key set (see [`Self::unavailable`]).
+    pub fn unavailable(mut self) -> Self {
+        self.unavailable = true;
+        self
     }
 
     pub fn other(message: impl Into<String>) -> Self {
@@ -38,10 +46,11 @@ impl JoseError {
             claim: Some(claim.to_string()),
             reason: Some(reason),
             payload: Some(payload.to_value()),
+            unavailable: false,
         }
     }
 
-    pub(super) fn claim_check(message: impl Into<String>, payload: &Claims, claim: &str, reason: &'static str) -> Self {
+    pub(crate) fn claim_check(message: impl Into<String>, payload: &Claims, claim: &str, reason: &'static str) -> Self {
         Self::claim_failure("ERR_JWT_CLAIM_VALIDATION_FAILED", message, payload, claim, reason)
     }
 

@@ -160,7 +160,7 @@ impl RemoteKeySet {
     }
 
     async fn fetch(&self) -> ReloadOutcome {
-        let timed_out = || JoseError::new("ERR_JWKS_TIMEOUT", "request timed out");
+        let timed_out = || JoseError::new("ERR_JWKS_TIMEOUT", "request timed out").unavailable();
         let too_large = || JoseError::new("ERR_JOSE_GENERIC", "JSON Web Key Set HTTP response is too large");
         let headers = self.options.request_headers();
         let (status, body) = match &self.options.custom_fetch {
@@ -169,7 +169,7 @@ impl RemoteKeySet {
                 let request = host.fetch(self.url.to_string(), headers, self.options.timeout);
                 match tokio::time::timeout(self.options.timeout, request).await {
                     Err(_) | Ok(Err(HostFetchError::Timeout)) => return Err(timed_out()),
-                    Ok(Err(HostFetchError::Failed(message))) => return Err(JoseError::other(message)),
+                    Ok(Err(HostFetchError::Failed(message))) => return Err(JoseError::other(message).unavailable()),
                     Ok(Ok((_, body))) if body.len() > MAX_JWKS_BYTES => return Err(too_large()),
                     Ok(Ok(answer)) => answer,
                 }
@@ -181,14 +181,17 @@ impl RemoteKeySet {
                         |failure| match failure {
                             Failure::Timeout(_) => timed_out(),
                             Failure::TooLarge(_) => too_large(),
-                            Failure::Network(detail, _) => JoseError::other(format!("fetch failed: {detail}")),
+                            Failure::Network(detail, _) => {
+                                JoseError::other(format!("fetch failed: {detail}")).unavailable()
+                            }
                         },
                     )?;
                 (response.status, response.body)
             }
         };
         if status != 200 {
-            return Err(JoseError::new("ERR_JOSE_GENERIC", "Expected 200 OK from the JSON Web Key Set HTTP response"));
+            let failure = JoseError::new("ERR_JOSE_GENERIC", "Expected 200 OK from the JSON Web Key Set HTTP response");
+            return Err(if status >= 500 { failure.unavailable() } else { failure });
         }
         let document = parse_json_body(&body).map_err(|_| {
             JoseError::new("ERR_JOSE_GENERIC", "Failed to parse the JSON Web Key Set HTTP response as JSON")

@@ -5,6 +5,7 @@ use crate::error::{AuthError, AuthResult};
 use crate::metadata::cache::{Metadata, MetadataCache};
 use crate::metadata::validate::{validate_server_config, validation_error, warnings_message};
 use crate::metadata::well_known::ServerType;
+use crate::profile::Profile;
 use serde_json::{Map, Value};
 use std::sync::Mutex;
 
@@ -44,6 +45,7 @@ pub struct ResourceConfig {
 /// The constructor argument as the JS layer reads it (`in` checks decided there).
 #[derive(Debug, Clone, Default)]
 pub struct Config {
+    pub profile: Profile,
     /// `'server' in config`.
     pub has_server: bool,
     /// `'protectedResources' in config`.
@@ -105,6 +107,7 @@ impl McpAuth {
     fn build(config: Config, warnings: &mut Vec<String>) -> Result<Self, ConfigFailure> {
         let plain = |error| ConfigFailure { error, invalid_metadata_at: None };
         let mut auth = Self {
+            profile: config.profile,
             mode: Mode::ResourceServer,
             has_protected_resources: config.has_protected_resources,
             server: None,
@@ -112,6 +115,11 @@ impl McpAuth {
             metadata: MetadataCache::default(),
             key_sets: Mutex::default(),
         };
+        if config.has_server && config.profile == Profile::Mcp20260728 {
+            return Err(plain(AuthError::invalid_server_config(
+                "The `mcp-2026-07-28` profile needs resource-server mode (`protectedResources`), not `server`.",
+            )));
+        }
         if config.has_server {
             warnings.push(DEPRECATED_MODE.into());
             let server = config.server.ok_or_else(|| {
@@ -120,7 +128,8 @@ impl McpAuth {
             check_server(&server, warnings)
                 .map_err(|error| ConfigFailure { error, invalid_metadata_at: Some(ServerLocation::Server) })?;
             auth.mode = Mode::AuthorizationServer;
-            auth.verifiers.push((String::new(), Verifier { servers: vec![server.clone()] }));
+            auth.verifiers
+                .push((String::new(), Verifier { servers: vec![server.clone()], scopes_supported: Vec::new() }));
             auth.server = Some(server);
             return Ok(auth);
         }
@@ -153,7 +162,13 @@ impl McpAuth {
                     }),
                 })?;
             }
-            auth.verifiers.push((key, Verifier { servers: resource.authorization_servers.clone() }));
+            let scopes_supported = resource
+                .metadata
+                .get("scopesSupported")
+                .and_then(Value::as_array)
+                .map(|scopes| scopes.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default();
+            auth.verifiers.push((key, Verifier { servers: resource.authorization_servers.clone(), scopes_supported }));
         }
         Ok(auth)
     }

@@ -9,6 +9,7 @@ use crate::error::{AuthError, AuthResult};
 use crate::jwks::{JwksOptions, RemoteKeySet};
 use crate::metadata::cache::{Metadata, MetadataCache};
 use crate::metadata::well_known::parse_url;
+use crate::profile::Profile;
 use crate::snake_case::snake_case_keys;
 use crate::sync::lock;
 use serde_json::Value;
@@ -23,6 +24,8 @@ pub enum Mode {
 
 struct Verifier {
     servers: Vec<ServerConfig>,
+    /// The resource's `scopesSupported` (challenges fall back to them under the profile).
+    scopes_supported: Vec<String>,
 }
 
 impl Verifier {
@@ -32,6 +35,7 @@ impl Verifier {
 }
 
 pub struct McpAuth {
+    profile: Profile,
     mode: Mode,
     has_protected_resources: bool,
     server: Option<ServerConfig>,
@@ -42,6 +46,15 @@ pub struct McpAuth {
 }
 
 impl McpAuth {
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// The `scopesSupported` of the resource of `verifier`.
+    pub fn scopes_supported(&self, verifier: usize) -> &[String] {
+        self.verifiers.get(verifier).map_or(&[], |(_, v)| v.scopes_supported.as_slice())
+    }
+
     pub fn verifier_for(&self, resource: Option<&str>, exact: bool) -> AuthResult<usize> {
         let resource = resource.filter(|r| !r.is_empty());
         if self.has_protected_resources && resource.is_none() {
@@ -112,7 +125,7 @@ impl McpAuth {
                 if !may_wait {
                     return Ok(None);
                 }
-                self.metadata.load(key).await.map(Some)
+                self.metadata.load(key, self.profile == Profile::Mcp20260728).await.map(Some)
             }
         }
     }

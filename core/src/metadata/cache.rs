@@ -5,7 +5,7 @@
 use super::fetch::{fetch_server_config, DEFAULT_LIMITS};
 use super::validate::{validate_server_config, validation_error, warnings_message};
 use super::well_known::{well_known_url, ServerType};
-use crate::error::AuthResult;
+use crate::error::{AuthError, AuthResult};
 use crate::sync::lock;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -29,13 +29,15 @@ impl MetadataCache {
         lock(&self.ready).get(key).cloned()
     }
 
-    pub async fn load(&self, key: IssuerKey) -> Loaded {
+    /// `exact_issuer`: the document's `issuer` must be the configured one (RFC 8414 §3.3; the
+    /// `mcp-2026-07-28` profile), else it is invalid configuration (not cached, like any failure).
+    pub async fn load(&self, key: IssuerKey, exact_issuer: bool) -> Loaded {
         let cell = lock(&self.loading).entry(key.clone()).or_default().clone();
         let mut initialized_here = false;
         let outcome = cell
             .get_or_init(|| async {
                 initialized_here = true;
-                let outcome = discover(&key.0, key.1).await;
+                let outcome = discover(&key.0, key.1, exact_issuer).await;
                 if let Ok((metadata, _)) = &outcome {
                     lock(&self.ready).insert(key.clone(), metadata.clone());
                 }
@@ -49,9 +51,15 @@ impl MetadataCache {
     }
 }
 
-async fn discover(issuer: &str, server_type: ServerType) -> Loaded {
+async fn discover(issuer: &str, server_type: ServerType, exact_issuer: bool) -> Loaded {
     let url = well_known_url(issuer, server_type)?;
     let resolved = fetch_server_config(url.as_str(), server_type, DEFAULT_LIMITS).await?;
+    if exact_issuer && resolved.field("issuer") != Some(issuer) {
+        return Err(AuthError::invalid_server_config(format!(
+            "The metadata of `{issuer}` names another issuer (`{}`).",
+            resolved.field("issuer").unwrap_or_default()
+        )));
+    }
     let validation = validate_server_config(&Value::Object(resolved.metadata.clone()), false);
     if !validation.is_valid {
         return Err(validation_error(&validation));

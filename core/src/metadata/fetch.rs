@@ -60,11 +60,13 @@ pub async fn fetch_metadata_text(url: &str, limits: FetchLimits) -> AuthResult<S
         )));
     }
     let response = http::get(&target, Redirects::Follow, &[], limits).await.map_err(|failure| match failure {
-        Failure::Network(detail, system) => AuthError::network(detail, system.as_ref()),
-        other => fetch_error(url, &other.to_string()),
+        Failure::Network(detail, system) => AuthError::network(detail, system.as_ref()).unavailable(),
+        Failure::Timeout(_) => fetch_error(url, &failure.to_string()).unavailable(),
+        Failure::TooLarge(_) => fetch_error(url, &failure.to_string()),
     })?;
     if !(200..300).contains(&response.status) {
-        return Err(fetch_error(url, &response.status_text));
+        let failure = fetch_error(url, &response.status_text);
+        return Err(if response.status >= 500 { failure.unavailable() } else { failure });
     }
     Ok(body_text(&response.body))
 }
