@@ -937,6 +937,12 @@ export declare function createVerifyJwt(
 export type AuthServerModeConfig = {
   /** The authorization server that issues the access tokens. */
   server: AuthServerConfig;
+  /**
+   * mcp-auth-rs: only `'compat'` here. The `'mcp-2026-07-28'` profile needs resource server mode
+   * (`protectedResources`); with `server` the constructor throws {@link MCPAuthAuthServerError}
+   * (`invalid_server_config`).
+   */
+  profile?: 'compat';
 };
 
 /** One protected resource (not exported by name). */
@@ -955,6 +961,26 @@ type ResourceServerConfig = {
 export type ResourceServerModeConfig = {
   /** The protected resource(s); `resource` identifiers must be unique. */
   protectedResources: ResourceServerConfig | ResourceServerConfig[];
+  /**
+   * mcp-auth-rs: the rules every bearer middleware and metadata document of this instance
+   * follows.
+   *
+   * - `'compat'` (the default): exactly mcp-auth 0.2.0's behavior.
+   * - `'mcp-2026-07-28'` (opt-in): the MCP authorization revision 2026-07-28. RFC 6750
+   *   challenges (401 without an `error` when no credentials are sent; 400 `invalid_request` for
+   *   malformed `Bearer` credentials; 401 `invalid_token` with `scope` for any invalid token;
+   *   403 `insufficient_scope` naming every scope needed); the audience defaults to `resource`
+   *   and is required, compared as a canonical URI; `exp` required and at most a year ahead,
+   *   `iat` not in the future (clock tolerance 60 s unless `jwtVerify.clockTolerance` is given);
+   *   503 `temporarily_unavailable` with `Retry-After: 5` while the authorization server cannot
+   *   be reached, 500 `server_error` when it is misconfigured; a discovered `issuer` must equal
+   *   the configured one; `offline_access` is never advertised, and may not be required (then
+   *   `bearerAuth` throws {@link MCPAuthAuthServerError} `invalid_server_config`).
+   *
+   * Any other value makes the constructor throw {@link MCPAuthAuthServerError}
+   * (`invalid_server_config`). See the README, "The mcp-2026-07-28 profile".
+   */
+  profile?: 'compat' | 'mcp-2026-07-28';
 };
 
 /** Configuration of {@link MCPAuth}: resource server mode, or the legacy authorization server mode. */
@@ -991,7 +1017,8 @@ export declare class MCPAuth {
   readonly config: MCPAuthConfig;
   /**
    * @throws {MCPAuthAuthServerError} `invalid_server_config` when the configuration is invalid
-   * (no mode, duplicated resource or issuer, non-compliant resolved server metadata).
+   * (no mode, duplicated resource or issuer, non-compliant resolved server metadata, an unknown
+   * `profile`, the `'mcp-2026-07-28'` profile with `server`).
    */
   constructor(config: MCPAuthConfig);
   /**
@@ -1016,7 +1043,8 @@ export declare class MCPAuth {
    *
    * @param verifyAccessToken Verifies the token and returns its `AuthInfo`.
    * @param config Middleware options; `resource` is required in resource server mode.
-   * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
+   * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown,
+   * or when `requiredScopes` holds `offline_access` under the `'mcp-2026-07-28'` profile.
    */
   bearerAuth(
     verifyAccessToken: VerifyAccessTokenFunction,
@@ -1029,7 +1057,8 @@ export declare class MCPAuth {
    * @param mode The verification mode (`'jwt'`).
    * @param config Middleware options, plus `jwtVerify` / `remoteJwkSet` options; `resource` is
    * required in resource server mode.
-   * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown.
+   * @throws {MCPAuthAuthServerError} `invalid_server_config` when `resource` is missing or unknown,
+   * or when `requiredScopes` holds `offline_access` under the `'mcp-2026-07-28'` profile.
    */
   bearerAuth(
     mode: VerifyAccessTokenMode,

@@ -1,4 +1,5 @@
-// The provider checker: `mcp-auth-rs check <issuer> [--type oauth|oidc] [--json]` (bin/mcp-auth-rs.mjs),
+// The provider checker: `mcp-auth-rs check <issuer> [--type oauth|oidc] [--json] [--profile compat|mcp-2026-07-28]`
+// (bin/mcp-auth-rs.mjs),
 // spawned with this Node against the local oidc-provider and against deliberately broken
 // authorization servers on 127.0.0.1.
 import { after, before, describe, test } from 'node:test';
@@ -23,7 +24,7 @@ const cli = (...args) =>
 
 /** The human output's line for a check id: `[symbol, message]`. */
 const line = (stdout, id) => {
-  const found = stdout.split('\n').find((l) => new RegExp(`^[✔⚠✖] ${id} `).test(l));
+  const found = stdout.split('\n').find((l) => new RegExp(`^[✔⚠✖ℹ] ${id} `).test(l));
   assert.ok(found, `no line for ${id} in:\n${stdout}`);
   return [found[0], found.slice(found.indexOf(id) + id.length).trim()];
 };
@@ -62,9 +63,10 @@ describe('mcp-auth-rs check: the local OpenID provider', { timeout: 60_000 }, ()
     const { code, stdout } = await cli('check', idp.issuer, '--type', 'oidc', '--json');
     assert.equal(code, 0);
     const report = JSON.parse(stdout);
-    assert.deepEqual(Object.keys(report).sort(), ['checks', 'issuer', 'ok', 'type']);
+    assert.deepEqual(Object.keys(report), ['issuer', 'type', 'profile', 'ok', 'checks']);
     assert.equal(report.issuer, idp.issuer);
     assert.equal(report.type, 'oidc');
+    assert.equal(report.profile, 'compat');
     assert.equal(report.ok, true);
     const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
     assert.equal(byId.pkce_s256.status, 'pass');
@@ -76,6 +78,53 @@ describe('mcp-auth-rs check: the local OpenID provider', { timeout: 60_000 }, ()
       assert.ok(['pass', 'warn', 'fail'].includes(c.status));
       assert.equal(typeof c.message, 'string');
     }
+  });
+
+  test('--profile compat is the default: same output, no profile checks', async () => {
+    const implicit = await cli('check', idp.issuer, '--type', 'oidc');
+    const explicit = await cli('check', idp.issuer, '--type', 'oidc', '--profile', 'compat');
+    assert.equal(explicit.code, 0);
+    assert.equal(explicit.stdout, implicit.stdout);
+    assert.doesNotMatch(implicit.stdout, /profile|^. (scopes|step_up) |ℹ/m);
+  });
+
+  test('--profile mcp-2026-07-28: scopes listed (offline_access never challenged), step-up advice', async () => {
+    const { code, stdout, stderr } = await cli('check', idp.issuer, '--type', 'oidc', '--profile', 'mcp-2026-07-28');
+    assert.equal(code, 0, stderr + stdout);
+    assert.match(stdout, /^mcp-auth-rs check http:\/\/127\.0\.0\.1:\d+ \(oidc, profile mcp-2026-07-28\)$/m);
+    assert.deepEqual(line(stdout, 'issuer'), ['✔', `metadata issuer equals ${idp.issuer} (required by the mcp-2026-07-28 profile)`]);
+    const [riSymbol, riMessage] = line(stdout, 'resource_indicators');
+    assert.equal(riSymbol, '⚠');
+    assert.match(riMessage, /^not advertised: .*mcp-2026-07-28 profile rejects every token whose 'aud' does not name your MCP server URL/);
+    const [scopesSymbol, scopesMessage] = line(stdout, 'scopes');
+    assert.equal(scopesSymbol, '✔');
+    assert.match(scopesMessage, /^scopes_supported: \[openid, offline_access, read, write\]: challenges \(scope= in 401\/403\) can ask for \[openid, read, write\]; offline_access is never challenged/);
+    const [stepSymbol, stepMessage] = line(stdout, 'step_up');
+    assert.equal(stepSymbol, 'ℹ');
+    assert.match(stepMessage, /403 insufficient_scope .*oidc-provider .*invalid_scope: let clients request scopes beyond their registration/);
+    assert.match(stdout, /^Result: usable with mcp-auth-rs under the mcp-2026-07-28 profile \(8 ✔, 1 ⚠, 0 ✖, 1 ℹ\)$/m);
+
+    const json = await cli('check', idp.issuer, '--type', 'oidc', '--profile', 'mcp-2026-07-28', '--json');
+    assert.equal(json.code, 0);
+    const report = JSON.parse(json.stdout);
+    assert.deepEqual(Object.keys(report), ['issuer', 'type', 'profile', 'ok', 'checks']);
+    assert.equal(report.profile, 'mcp-2026-07-28');
+    assert.equal(report.ok, true);
+    assert.deepEqual(
+      report.checks.map((c) => [c.id, c.status]),
+      [
+        ['metadata', 'pass'],
+        ['issuer', 'pass'],
+        ['authorization_code_grant', 'pass'],
+        ['code_response_type', 'pass'],
+        ['pkce_s256', 'pass'],
+        ['dynamic_client_registration', 'pass'],
+        ['jwks', 'pass'],
+        ['resource_indicators', 'warn'],
+        ['scopes', 'pass'],
+        ['step_up', 'info'],
+      ],
+    );
   });
 });
 
@@ -176,6 +225,82 @@ describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 },
     assert.match(line(mixed.stdout, 'jwks')[1], /1 usable key \(RS256 2048-bit kid good\); unusable: RS256 1024-bit kid small/);
   });
 
+  const PROFILE = ['--profile', 'mcp-2026-07-28'];
+
+  test('profile: scopes_supported and resource indicators advertised: all ✔ but the step-up advice, exit 0', async () => {
+    serve({ resource_indicators_supported: true, scopes_supported: ['read', 'write'] });
+    const { code, stdout } = await cli('check', issuer, ...PROFILE);
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /\(oauth, profile mcp-2026-07-28\)$/m);
+    assert.match(line(stdout, 'resource_indicators')[1], /^resource_indicators_supported: true \(RFC 8707 resource indicators\): .*as the mcp-2026-07-28 profile requires$/);
+    assert.deepEqual(line(stdout, 'scopes'), ['✔', 'scopes_supported: [read, write]: challenges (scope= in 401/403) can ask for [read, write]; requiredScopes should be among them']);
+    assert.equal(line(stdout, 'step_up')[0], 'ℹ');
+    assert.match(stdout, /^Result: usable with mcp-auth-rs under the mcp-2026-07-28 profile \(9 ✔, 0 ⚠, 0 ✖, 1 ℹ\)$/m);
+  });
+
+  test('profile: no scopes_supported is a warning', async () => {
+    serve({ resource_indicators_supported: true });
+    const { code, stdout } = await cli('check', issuer, ...PROFILE, '--json');
+    assert.equal(code, 0, stdout);
+    const report = JSON.parse(stdout);
+    assert.equal(report.ok, true);
+    const scopes = report.checks.find((c) => c.id === 'scopes');
+    assert.equal(scopes.status, 'warn');
+    assert.match(scopes.message, /^no scopes_supported: the scopes the provider can grant cannot be seen from metadata; .*requiredScopes/);
+  });
+
+  test('profile: only offline_access (or no scope at all) is a warning: no challenge can ask for it', async () => {
+    for (const [advertised, text] of [[['offline_access'], '[offline_access]'], [[], '[]']]) {
+      serve({ resource_indicators_supported: true, scopes_supported: advertised });
+      const { code, stdout } = await cli('check', issuer, ...PROFILE);
+      assert.equal(code, 0, stdout);
+      const [symbol, message] = line(stdout, 'scopes');
+      assert.equal(symbol, '⚠', text);
+      assert.ok(message.startsWith(`scopes_supported: ${text}: no scope a challenge can ask for (offline_access is never challenged)`), message);
+      assert.match(stdout, /\(8 ✔, 1 ⚠, 0 ✖, 1 ℹ\)$/m);
+    }
+  });
+
+  test('profile: resource indicators declared unsupported is a warning naming the consequence', async () => {
+    serve({ resource_indicators_supported: false, scopes_supported: ['read'] });
+    const strict = await cli('check', issuer, ...PROFILE);
+    assert.equal(strict.code, 0, strict.stdout);
+    const [symbol, message] = line(strict.stdout, 'resource_indicators');
+    assert.equal(symbol, '⚠');
+    assert.match(message, /^resource_indicators_supported: false: the mcp-2026-07-28 profile rejects every token whose 'aud' does not name your MCP server URL; .*every token will fail$/);
+    // compat: as before, "not advertised"
+    const compat = await cli('check', issuer);
+    assert.deepEqual(line(compat.stdout, 'resource_indicators')[0], '⚠');
+    assert.match(line(compat.stdout, 'resource_indicators')[1], /^not advertised: /);
+    assert.doesNotMatch(compat.stdout, /^. (scopes|step_up) /m);
+  });
+
+  test('profile: issuer mismatch fails and says the profile refuses the metadata', async () => {
+    serve({ issuer: 'https://login.example.com', scopes_supported: ['read'] });
+    const { code, stdout } = await cli('check', issuer, ...PROFILE);
+    assert.equal(code, 1);
+    const [symbol, message] = line(stdout, 'issuer');
+    assert.equal(symbol, '✖');
+    assert.ok(message.includes(`"https://login.example.com", expected "${issuer}"`), message);
+    assert.match(message, /RFC 8414 §3\.3: must be identical\); the mcp-2026-07-28 profile refuses this metadata/);
+    assert.match(stdout, /^Result: NOT usable with mcp-auth-rs under the mcp-2026-07-28 profile \(7 ✔, 1 ⚠, 1 ✖, 1 ℹ\)$/m);
+    // the profile's checks still run
+    assert.equal(line(stdout, 'scopes')[0], '✔');
+    const compat = await cli('check', issuer);
+    assert.doesNotMatch(line(compat.stdout, 'issuer')[1], /profile/);
+  });
+
+  test('profile: invalid metadata stops at the metadata check', async () => {
+    serve({ authorization_endpoint: undefined });
+    const { code, stdout } = await cli('check', issuer, ...PROFILE, '--json');
+    assert.equal(code, 1);
+    const report = JSON.parse(stdout);
+    assert.deepEqual(
+      { profile: report.profile, ok: report.ok, ids: report.checks.map((c) => [c.id, c.status]) },
+      { profile: 'mcp-2026-07-28', ok: false, ids: [['metadata', 'fail']] },
+    );
+  });
+
   test('invalid metadata document', async () => {
     serve({ authorization_endpoint: undefined });
     const { code, stdout } = await cli('check', issuer, '--json');
@@ -199,14 +324,14 @@ describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 },
     assert.equal(json.code, 1);
     const report = JSON.parse(json.stdout);
     assert.deepEqual(
-      { issuer: report.issuer, type: report.type, ok: report.ok, ids: report.checks.map((c) => [c.id, c.status]) },
-      { issuer: deadIssuer, type: 'oidc', ok: false, ids: [['metadata', 'fail']] },
+      { issuer: report.issuer, type: report.type, profile: report.profile, ok: report.ok, ids: report.checks.map((c) => [c.id, c.status]) },
+      { issuer: deadIssuer, type: 'oidc', profile: 'compat', ok: false, ids: [['metadata', 'fail']] },
     );
   });
 });
 
 describe('mcp-auth-rs: usage errors exit 2', () => {
-  for (const args of [[], ['check'], ['inspect', 'https://a.example'], ['check', 'not a url'], ['check', 'https://a.example', '--type', 'saml'], ['check', 'https://a.example', '--bogus'], ['check', 'https://a.example', 'extra']]) {
+  for (const args of [[], ['check'], ['inspect', 'https://a.example'], ['check', 'not a url'], ['check', 'https://a.example', '--type', 'saml'], ['check', 'https://a.example', '--bogus'], ['check', 'https://a.example', 'extra'], ['check', 'https://a.example', '--profile', 'mcp-2025-06-18'], ['check', 'https://a.example', '--profile', ''], ['check', 'https://a.example', '--profile']]) {
     test(JSON.stringify(args), async () => {
       const { code, stdout, stderr } = await cli(...args);
       assert.equal(code, 2);
@@ -218,6 +343,14 @@ describe('mcp-auth-rs: usage errors exit 2', () => {
   test('--help exits 0', async () => {
     const { code, stdout } = await cli('--help');
     assert.equal(code, 0);
-    assert.match(stdout, /^Usage: mcp-auth-rs check <issuer> \[--type oauth\|oidc\] \[--json\]/);
+    assert.match(stdout, /^Usage: mcp-auth-rs check <issuer> \[--type oauth\|oidc\] \[--json\] \[--profile compat\|mcp-2026-07-28\]/);
+    assert.match(stdout, /--profile mcp-2026-07-28 /);
+  });
+
+  test('unknown profile: exit 2 naming the profiles, nothing fetched', async () => {
+    const { code, stdout, stderr } = await cli('check', 'http://127.0.0.1:9', '--profile', 'strict');
+    assert.equal(code, 2);
+    assert.equal(stdout, '');
+    assert.match(stderr, /^mcp-auth-rs: --profile must be compat or mcp-2026-07-28, not 'strict'\n/);
   });
 });

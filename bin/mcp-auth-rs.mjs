@@ -1,21 +1,29 @@
 #!/usr/bin/env node
-// mcp-auth-rs check <issuer> [--type oauth|oidc] [--json]
+// mcp-auth-rs check <issuer> [--type oauth|oidc] [--json] [--profile compat|mcp-2026-07-28]
 //
 // Tells whether an authorization server can guard an MCP server with mcp-auth-rs: fetches its
 // metadata the way `fetchServerConfig` does, runs `validateServerConfig`, and looks at what the
-// library needs beyond that (issuer equality, a usable JWKS). Exit code: 0 when nothing failed,
-// 1 when a check failed, 2 for a usage error.
+// library needs beyond that (issuer equality, a usable JWKS). `--profile mcp-2026-07-28` looks at
+// what that opt-in profile needs besides (resource indicators for `aud`, the scopes the provider
+// can grant, step-up). Exit code: 0 when nothing failed, 1 when a check failed, 2 for a usage error.
 import { parseArgs } from 'node:util';
 
-const USAGE = `Usage: mcp-auth-rs check <issuer> [--type oauth|oidc] [--json]
+const PROFILES = ['compat', 'mcp-2026-07-28'];
+const MCP_PROFILE = 'mcp-2026-07-28';
+
+const USAGE = `Usage: mcp-auth-rs check <issuer> [--type oauth|oidc] [--json] [--profile compat|mcp-2026-07-28]
 
 Checks an OAuth 2.0 / OpenID Connect authorization server for use with mcp-auth-rs.
-  --type oauth   RFC 8414 metadata at <origin>/.well-known/oauth-authorization-server<path> (default)
-  --type oidc    OpenID Connect discovery at <issuer>/.well-known/openid-configuration
-  --json         print one JSON object { issuer, type, ok, checks: [{ id, status, message }] }
-Exit code: 0 when no check failed, 1 when one did, 2 for a usage error.`;
+  --type oauth              RFC 8414 metadata at <origin>/.well-known/oauth-authorization-server<path> (default)
+  --type oidc               OpenID Connect discovery at <issuer>/.well-known/openid-configuration
+  --profile compat          what MCPAuth needs by default (default)
+  --profile mcp-2026-07-28  what new MCPAuth({ profile: 'mcp-2026-07-28' }) needs: also resource indicators
+                            (tokens' 'aud'), the scopes the provider can grant, and step-up advice (ℹ)
+  --json                    print one JSON object { issuer, type, profile, ok, checks: [{ id, status, message }] }
+Exit code: 0 when no check failed (⚠ and ℹ do not fail), 1 when one did, 2 for a usage error.`;
 
-const SYMBOL = { pass: '✔', warn: '⚠', fail: '✖' };
+/** `info` is advice that holds for any provider (nothing in the metadata can confirm it): never a failure. */
+const SYMBOL = { pass: '✔', warn: '⚠', fail: '✖', info: 'ℹ' };
 
 /** Checks answered by `validateServerConfig(config, true)`: which result codes mean what. */
 const VALIDATION_CHECKS = [
@@ -91,18 +99,86 @@ async function jwksCheck(binding, jwksUri) {
 
 const RESOURCE_FLAG = /^resource_\w*supported$/;
 
-function resourceIndicatorsCheck(document) {
-  const flag = Object.keys(document ?? {}).find((key) => RESOURCE_FLAG.test(key) && document[key] === true);
-  if (flag) return { status: 'pass', message: `${flag}: true (RFC 8707 resource indicators)` };
+function resourceIndicatorsCheck(document, profile) {
+  const flags = Object.keys(document ?? {}).filter((key) => RESOURCE_FLAG.test(key));
+  const flag = flags.find((key) => document[key] === true);
+  if (profile !== MCP_PROFILE) {
+    if (flag) return { status: 'pass', message: `${flag}: true (RFC 8707 resource indicators)` };
+    return {
+      status: 'warn',
+      message:
+        'not advertised: RFC 8707 has no standard metadata flag, so support cannot be seen from metadata; ' +
+        "make sure tokens requested with resource=<your MCP server URL> carry it in 'aud'",
+    };
+  }
+  const rejected = "the mcp-2026-07-28 profile rejects every token whose 'aud' does not name your MCP server URL";
+  if (flag) {
+    return {
+      status: 'pass',
+      message: `${flag}: true (RFC 8707 resource indicators): tokens requested with resource=<your MCP server URL> should carry it in 'aud', as the mcp-2026-07-28 profile requires`,
+    };
+  }
+  const denied = flags.find((key) => document[key] === false);
+  if (denied) {
+    return {
+      status: 'warn',
+      message: `${denied}: false: ${rejected}; unless the provider puts that URL in 'aud' some other way (an API or audience configured to it), every token will fail`,
+    };
+  }
   return {
     status: 'warn',
     message:
-      'not advertised: RFC 8707 has no standard metadata flag, so support cannot be seen from metadata; ' +
+      `not advertised: RFC 8707 has no standard metadata flag, so support cannot be seen from metadata; ${rejected}: ` +
       "make sure tokens requested with resource=<your MCP server URL> carry it in 'aud'",
   };
 }
 
-async function check(issuer, type) {
+const OFFLINE_ACCESS = 'offline_access';
+
+/**
+ * The scopes the provider says it can grant, as the profile's challenges (`scope=` of a 401/403)
+ * could ask for them: never `offline_access`. Only ⚠ at worst: RFC 8414 lets a server leave
+ * supported scopes out of `scopes_supported`, and a resource without `requiredScopes` needs none.
+ */
+function scopesCheck(document) {
+  const advertised = document?.scopes_supported;
+  if (!Array.isArray(advertised)) {
+    return {
+      status: 'warn',
+      message:
+        'no scopes_supported: the scopes the provider can grant cannot be seen from metadata; ' +
+        "the profile's challenges (scope= in 401/403) ask for your requiredScopes: make sure the provider grants them",
+    };
+  }
+  const challengeable = advertised.filter((scope) => scope !== OFFLINE_ACCESS);
+  const offline = challengeable.length < advertised.length;
+  if (challengeable.length === 0) {
+    return {
+      status: 'warn',
+      message:
+        `scopes_supported: ${list(advertised)}: no scope a challenge can ask for (${OFFLINE_ACCESS} is never challenged); ` +
+        'fine for a resource without requiredScopes, otherwise make sure the provider grants the scopes you require',
+    };
+  }
+  return {
+    status: 'pass',
+    message:
+      `scopes_supported: ${list(advertised)}: challenges (scope= in 401/403) can ask for ${list(challengeable)}` +
+      (offline ? `; ${OFFLINE_ACCESS} is never challenged (clients request it themselves)` : '') +
+      '; requiredScopes should be among them',
+  };
+}
+
+/** Advice only (`info`): whether a provider lets clients ask for more scopes is not in its metadata. */
+const STEP_UP = {
+  status: 'info',
+  message:
+    "not visible in metadata: a 403 insufficient_scope (scope=…) makes clients re-authorize asking for more scopes; " +
+    "a provider that keeps each client to the scopes it registered (oidc-provider does, for a client registered with 'scope') " +
+    'refuses that with invalid_scope: let clients request scopes beyond their registration',
+};
+
+async function check(issuer, type, profile) {
   const { fetchServerConfig, validateServerConfig } = await import('../index.js');
   const { binding } = await import('../lib/native.js');
   const checks = [];
@@ -113,7 +189,7 @@ async function check(issuer, type) {
     metadataUrl = binding.wellKnownUrl(issuer, type);
   } catch (error) {
     add('metadata', 'fail', `no metadata URL for ${issuer}: ${errorText(error)}`);
-    return { issuer, type, ok: false, checks };
+    return { issuer, type, profile, ok: false, checks };
   }
   let document;
   let config;
@@ -121,14 +197,18 @@ async function check(issuer, type) {
     config = await fetchServerConfig(issuer, { type, transpileData: (data) => ((document = data), data) });
   } catch (error) {
     add('metadata', 'fail', `${metadataUrl}: ${errorText(error)}`);
-    return { issuer, type, ok: false, checks };
+    return { issuer, type, profile, ok: false, checks };
   }
   const kind = type === 'oidc' ? 'OpenID Connect discovery' : 'RFC 8414';
   add('metadata', 'pass', `valid ${kind} metadata at ${metadataUrl}`);
 
   const { metadata } = config;
-  if (metadata.issuer === issuer) add('issuer', 'pass', `metadata issuer equals ${issuer}`);
-  else add('issuer', 'fail', `metadata issuer is ${JSON.stringify(metadata.issuer)}, expected ${JSON.stringify(issuer)} (RFC 8414 §3.3: must be identical)`);
+  const strict = profile === MCP_PROFILE;
+  if (metadata.issuer === issuer) add('issuer', 'pass', `metadata issuer equals ${issuer}${strict ? ' (required by the mcp-2026-07-28 profile)' : ''}`);
+  else {
+    const consequence = strict ? '; the mcp-2026-07-28 profile refuses this metadata, so no token can be verified' : '';
+    add('issuer', 'fail', `metadata issuer is ${JSON.stringify(metadata.issuer)}, expected ${JSON.stringify(issuer)} (RFC 8414 §3.3: must be identical)${consequence}`);
+  }
 
   const result = validateServerConfig(config, true);
   const findings = new Map();
@@ -144,19 +224,27 @@ async function check(issuer, type) {
 
   const jwks = await jwksCheck(binding, metadata.jwksUri);
   add('jwks', jwks.status, jwks.message);
-  const resource = resourceIndicatorsCheck(document);
+  const resource = resourceIndicatorsCheck(document, profile);
   add('resource_indicators', resource.status, resource.message);
+  if (strict) {
+    const scopes = scopesCheck(document);
+    add('scopes', scopes.status, scopes.message);
+    add('step_up', STEP_UP.status, STEP_UP.message);
+  }
 
-  return { issuer, type, ok: checks.every((c) => c.status !== 'fail'), checks };
+  return { issuer, type, profile, ok: checks.every((c) => c.status !== 'fail'), checks };
 }
 
-function render({ issuer, type, ok, checks }) {
+function render({ issuer, type, profile, ok, checks }) {
   const width = Math.max(...checks.map((c) => c.id.length));
-  const lines = [`mcp-auth-rs check ${issuer} (${type})`];
+  const strict = profile === MCP_PROFILE;
+  const lines = [`mcp-auth-rs check ${issuer} (${type}${strict ? `, profile ${profile}` : ''})`];
   for (const c of checks) lines.push(`${SYMBOL[c.status]} ${c.id.padEnd(width)}  ${c.message}`);
   const count = (status) => checks.filter((c) => c.status === status).length;
-  const tally = `${count('pass')} ✔, ${count('warn')} ⚠, ${count('fail')} ✖`;
-  lines.push(ok ? `Result: usable with mcp-auth-rs (${tally})` : `Result: NOT usable with mcp-auth-rs (${tally})`);
+  const infos = count('info');
+  const tally = `${count('pass')} ✔, ${count('warn')} ⚠, ${count('fail')} ✖${infos > 0 ? `, ${infos} ℹ` : ''}`;
+  const target = strict ? `mcp-auth-rs under the ${profile} profile` : 'mcp-auth-rs';
+  lines.push(ok ? `Result: usable with ${target} (${tally})` : `Result: NOT usable with ${target} (${tally})`);
   return lines.join('\n');
 }
 
@@ -171,7 +259,12 @@ async function main(argv) {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { type: { type: 'string', default: 'oauth' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        type: { type: 'string', default: 'oauth' },
+        profile: { type: 'string', default: 'compat' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     return usageError(error.message);
@@ -186,9 +279,10 @@ async function main(argv) {
   if (!issuer) return usageError('missing <issuer>');
   if (extra.length > 0) return usageError(`unexpected argument '${extra[0]}'`);
   if (values.type !== 'oauth' && values.type !== 'oidc') return usageError(`--type must be oauth or oidc, not '${values.type}'`);
+  if (!PROFILES.includes(values.profile)) return usageError(`--profile must be ${PROFILES.join(' or ')}, not '${values.profile}'`);
   if (!URL.canParse(issuer)) return usageError(`<issuer> is not a URL: ${issuer}`);
 
-  const report = await check(issuer, values.type);
+  const report = await check(issuer, values.type, values.profile);
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${render(report)}\n`);
   return report.ok ? 0 : 1;
 }

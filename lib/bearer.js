@@ -16,8 +16,13 @@ const authorizationOf = (value) => {
   return value;
 };
 
-/** The token of a header the pipeline accepted (`<scheme> <token>`). */
-const tokenOf = (header) => header.slice(header.indexOf(' ') + 1);
+/** The token of a header the pipeline accepted: after the scheme and the spaces after it (one in
+ * compat; one or more under the mcp-2026-07-28 profile). */
+const tokenOf = (header) => {
+  let start = header.indexOf(' ') + 1;
+  while (header.charCodeAt(start) === 32) start++;
+  return header.slice(start);
+};
 
 /** An answer decision as its `Answer`; a rethrow decision is thrown. */
 const outcomeOf = ({ tag, payload }) => {

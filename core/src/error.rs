@@ -32,15 +32,24 @@ pub struct AuthError {
     /// The JS `cause` value, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<Value>,
-    /// The authorization server could not be reached right now (network, timeout, 5xx), as
-    /// opposed to answering wrongly: a later request may pass.
+    /// Set when the failure is the authorization server's, not the token's.
     #[serde(skip)]
-    pub unavailable: bool,
+    pub server_fault: Option<ServerFault>,
+}
+
+/// Why a failure is the authorization server's rather than the token's: the
+/// `mcp-2026-07-28` profile answers these 503 and 500 where compat may answer 401.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerFault {
+    /// It could not be reached right now (network, timeout, 5xx): a later request may pass.
+    Unreachable,
+    /// It answered something unusable (4xx, a document that is not a key set).
+    Misconfigured,
 }
 
 impl AuthError {
     pub fn new(kind: ErrorKind, code: &str) -> Self {
-        Self { kind, code: code.to_string(), message: None, cause: None, unavailable: false }
+        Self { kind, code: code.to_string(), message: None, cause: None, server_fault: None }
     }
 
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
@@ -48,9 +57,8 @@ impl AuthError {
         self
     }
 
-    /// Marks a failure to reach the authorization server (see [`Self::unavailable`]).
-    pub fn unavailable(mut self) -> Self {
-        self.unavailable = true;
+    pub fn with_fault(mut self, fault: ServerFault) -> Self {
+        self.server_fault = Some(fault);
         self
     }
 

@@ -8,7 +8,7 @@ use crate::descriptions::{
     describe, AUTH_SERVER_ERRORS, AUTH_SERVER_ERROR_FALLBACK, BEARER_AUTH_ERRORS, BEARER_AUTH_ERROR_FALLBACK,
     TOKEN_VERIFICATION_ERRORS, TOKEN_VERIFICATION_ERROR_FALLBACK,
 };
-use crate::error::{AuthError, ErrorKind};
+use crate::error::{AuthError, ErrorKind, ServerFault};
 use crate::js_value::truthy;
 use crate::profile::{Profile, RETRY_AFTER_S};
 use crate::resource::resource_metadata_url;
@@ -110,7 +110,7 @@ impl Answers {
         let same_answer = |known: &AuthError| {
             known.kind == error.kind
                 && known.code == error.code
-                && known.unavailable == error.unavailable
+                && known.server_fault == error.server_fault
                 && (cause_hidden || known.cause == error.cause)
         };
         match self.prebuilt.iter().find(|(known, _)| same_answer(known)) {
@@ -148,7 +148,9 @@ impl Answers {
     pub fn respond_thrown(&self, thrown: Thrown) -> Result<Option<ErrorResponse>, AuthError> {
         let kind = thrown.kind.unwrap_or(ErrorKind::Type);
         if let Some(challenge) = &self.profile {
-            let error = AuthError { kind, code: thrown.code, message: None, cause: None, unavailable: false };
+            // The cause its `toJson(showErrorDetails)` shows, as compat shows it.
+            let cause = thrown.to_json.get("cause").cloned();
+            let error = AuthError { kind, code: thrown.code, message: None, cause, server_fault: None };
             return self.profile_answer(challenge, &error, &thrown.message);
         }
         self.answer(kind, &thrown.code, &thrown.message, || snake_case_keys(thrown.to_json))
@@ -168,8 +170,20 @@ impl Answers {
             None => None,
         };
         let scope = |scopes: &[String]| (!scopes.is_empty()).then(|| scopes.join(" "));
-        let cause = error.cause.as_ref().filter(|_| self.show_error_details);
-        let unreachable = error.unavailable || error.kind == Network;
+        // Details as compat shows them: a token's cause (error objects kept), or the server
+        // error's own code and description.
+        let cause = match error.kind {
+            _ if !self.show_error_details => None,
+            BearerAuth | TokenVerification => error.cause.clone().map(snake_case_keys),
+            _ => Some(server_error_cause(&error.code, message)),
+        };
+        let cause = cause.as_ref();
+        let fault = match error.server_fault {
+            Some(fault) => Some(fault),
+            None if error.kind == Network => Some(ServerFault::Unreachable),
+            None if matches!(error.kind, AuthServer | Config) => Some(ServerFault::Misconfigured),
+            None => None,
+        };
         let without_challenge = |status, code, description| {
             let retry_after = (status == 503).then_some(RETRY_AFTER_S);
             let body = profile_body(Some(code), description, cause);
@@ -177,11 +191,14 @@ impl Answers {
         };
         let some = |value: &str| Some(value.to_string());
         // Each challenge's parameters in the contract's order.
-        let (status, code, description, params) = match (error.kind, error.code.as_str()) {
-            (BearerAuth | TokenVerification | AuthServer | Config | Network, _) if unreachable => {
-                return without_challenge(503, "temporarily_unavailable", UNAVAILABLE)
+        match fault {
+            Some(ServerFault::Unreachable) => return without_challenge(503, "temporarily_unavailable", UNAVAILABLE),
+            Some(ServerFault::Misconfigured) => {
+                return without_challenge(500, "server_error", AUTH_SERVER_ERROR_FALLBACK)
             }
-            (AuthServer | Config, _) => return without_challenge(500, "server_error", AUTH_SERVER_ERROR_FALLBACK),
+            None => {}
+        }
+        let (status, code, description, params) = match (error.kind, error.code.as_str()) {
             (BearerAuth, "missing_auth_header") => (
                 401,
                 None,
@@ -320,18 +337,23 @@ fn challenge_response(code: &str, message: &str, resource_metadata: Option<&str>
     }
 }
 
+/// The `cause` a 500 shows with details: the error's code and description.
+fn server_error_cause(code: &str, message: &str) -> Value {
+    let mut cause = Map::new();
+    if !code.is_empty() {
+        cause.insert("error".into(), json!(code));
+    }
+    if !message.is_empty() {
+        cause.insert("error_description".into(), json!(message));
+    }
+    Value::Object(cause)
+}
+
 /// 500 for authorization-server and configuration errors.
 fn server_error_response(code: &str, message: &str, show_error_details: bool) -> ErrorResponse {
     let mut body = json!({ "error": "server_error", "error_description": AUTH_SERVER_ERROR_FALLBACK });
     if show_error_details {
-        let mut cause = Map::new();
-        if !code.is_empty() {
-            cause.insert("error".into(), json!(code));
-        }
-        if !message.is_empty() {
-            cause.insert("error_description".into(), json!(message));
-        }
-        body["cause"] = Value::Object(cause);
+        body["cause"] = server_error_cause(code, message);
     }
     ErrorResponse { status: 500, www_authenticate: None, body: body.to_string(), retry_after: None }
 }
@@ -378,7 +400,7 @@ mod tests {
             claim: Some("exp".into()),
             reason: Some("check_failed"),
             payload: Some(Value::Object(claims)),
-            unavailable: false,
+            server_fault: None,
         };
         let response = answers.respond(token_error(&jose)).unwrap();
         let body: Value = serde_json::from_str(&response.body).unwrap();

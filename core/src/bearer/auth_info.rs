@@ -33,11 +33,7 @@ pub fn token_error(error: &JoseError) -> AuthError {
     raw.insert(ERROR_MESSAGE_KEY.into(), json!(error.message));
     let error_for_js = AuthError::new(ErrorKind::TokenVerification, "invalid_token")
         .with_cause(json!({ "code": error.code, "cause": Value::Object(raw) }));
-    if error.unavailable {
-        error_for_js.unavailable()
-    } else {
-        error_for_js
-    }
+    AuthError { server_fault: error.server_fault, ..error_for_js }
 }
 
 fn token_error_with_text(text: &str) -> AuthError {

@@ -1,6 +1,7 @@
 //! jose's errors: code, message, and for claim failures the claim, reason and payload.
 
 use super::claims::Claims;
+use crate::error::ServerFault;
 use serde_json::{json, Map, Value};
 
 /// A verification failure. `code` is a jose error code, or `JWT_VERIFICATION_FAILED` for
@@ -12,20 +13,19 @@ pub struct JoseError {
     pub claim: Option<String>,
     pub reason: Option<&'static str>,
     pub payload: Option<Value>,
-    /// The key set could not be had right now (network, timeout, 5xx): a later request may pass.
-    pub unavailable: bool,
+    /// Set when the key set, not the token, is at fault.
+    pub server_fault: Option<ServerFault>,
 }
 
 pub const NOT_A_JOSE_ERROR: &str = "JWT_VERIFICATION_FAILED";
 
 impl JoseError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), claim: None, reason: None, payload: None, unavailable: false }
+        Self { code, message: message.into(), claim: None, reason: None, payload: None, server_fault: None }
     }
 
-    /// Marks a failure to reach the key set (see [`Self::unavailable`]).
-    pub fn unavailable(mut self) -> Self {
-        self.unavailable = true;
+    pub fn with_fault(mut self, fault: ServerFault) -> Self {
+        self.server_fault = Some(fault);
         self
     }
 
@@ -46,7 +46,7 @@ impl JoseError {
             claim: Some(claim.to_string()),
             reason: Some(reason),
             payload: Some(payload.to_value()),
-            unavailable: false,
+            server_fault: None,
         }
     }
 

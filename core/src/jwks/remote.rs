@@ -4,6 +4,7 @@
 
 use super::key_set::KeySet;
 use super::options::{CustomFetch, HostFetchError, JwksOptions, MAX_JWKS_BYTES};
+use crate::error::ServerFault::{Misconfigured, Unreachable};
 use crate::http::{self, Failure, FetchLimits, Redirects};
 use crate::jose::{JoseError, VerificationKey, NOT_A_JOSE_ERROR};
 use crate::metadata::fetch::parse_json_body;
@@ -160,8 +161,10 @@ impl RemoteKeySet {
     }
 
     async fn fetch(&self) -> ReloadOutcome {
-        let timed_out = || JoseError::new("ERR_JWKS_TIMEOUT", "request timed out").unavailable();
-        let too_large = || JoseError::new("ERR_JOSE_GENERIC", "JSON Web Key Set HTTP response is too large");
+        let timed_out = || JoseError::new("ERR_JWKS_TIMEOUT", "request timed out").with_fault(Unreachable);
+        let too_large = || {
+            JoseError::new("ERR_JOSE_GENERIC", "JSON Web Key Set HTTP response is too large").with_fault(Misconfigured)
+        };
         let headers = self.options.request_headers();
         let (status, body) = match &self.options.custom_fetch {
             // The host's deadline (the signal it was given) and ours, whichever comes first.
@@ -169,7 +172,9 @@ impl RemoteKeySet {
                 let request = host.fetch(self.url.to_string(), headers, self.options.timeout);
                 match tokio::time::timeout(self.options.timeout, request).await {
                     Err(_) | Ok(Err(HostFetchError::Timeout)) => return Err(timed_out()),
-                    Ok(Err(HostFetchError::Failed(message))) => return Err(JoseError::other(message).unavailable()),
+                    Ok(Err(HostFetchError::Failed(message))) => {
+                        return Err(JoseError::other(message).with_fault(Unreachable))
+                    }
                     Ok(Ok((_, body))) if body.len() > MAX_JWKS_BYTES => return Err(too_large()),
                     Ok(Ok(answer)) => answer,
                 }
@@ -182,7 +187,7 @@ impl RemoteKeySet {
                             Failure::Timeout(_) => timed_out(),
                             Failure::TooLarge(_) => too_large(),
                             Failure::Network(detail, _) => {
-                                JoseError::other(format!("fetch failed: {detail}")).unavailable()
+                                JoseError::other(format!("fetch failed: {detail}")).with_fault(Unreachable)
                             }
                         },
                     )?;
@@ -191,11 +196,12 @@ impl RemoteKeySet {
         };
         if status != 200 {
             let failure = JoseError::new("ERR_JOSE_GENERIC", "Expected 200 OK from the JSON Web Key Set HTTP response");
-            return Err(if status >= 500 { failure.unavailable() } else { failure });
+            return Err(failure.with_fault(if status >= 500 { Unreachable } else { Misconfigured }));
         }
         let document = parse_json_body(&body).map_err(|_| {
             JoseError::new("ERR_JOSE_GENERIC", "Failed to parse the JSON Web Key Set HTTP response as JSON")
+                .with_fault(Misconfigured)
         })?;
-        KeySet::parse(&document).map(Arc::new)
+        KeySet::parse(&document).map(Arc::new).map_err(|error| error.with_fault(Misconfigured))
     }
 }

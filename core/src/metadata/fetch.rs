@@ -3,7 +3,7 @@
 use super::schema::{parse_fields, KeyStyle, AUTH_SERVER_FIELDS};
 use super::well_known::{parse_url, ServerType};
 use crate::descriptions::METADATA_NOT_AN_OBJECT;
-use crate::error::{AuthError, AuthResult, ErrorKind};
+use crate::error::{AuthError, AuthResult, ErrorKind, ServerFault};
 use crate::http::{self, Failure, FetchLimits, Redirects};
 use serde_json::{json, Map, Value};
 use std::time::Duration;
@@ -60,13 +60,16 @@ pub async fn fetch_metadata_text(url: &str, limits: FetchLimits) -> AuthResult<S
         )));
     }
     let response = http::get(&target, Redirects::Follow, &[], limits).await.map_err(|failure| match failure {
-        Failure::Network(detail, system) => AuthError::network(detail, system.as_ref()).unavailable(),
-        Failure::Timeout(_) => fetch_error(url, &failure.to_string()).unavailable(),
+        Failure::Network(detail, system) => {
+            AuthError::network(detail, system.as_ref()).with_fault(ServerFault::Unreachable)
+        }
+        Failure::Timeout(_) => fetch_error(url, &failure.to_string()).with_fault(ServerFault::Unreachable),
         Failure::TooLarge(_) => fetch_error(url, &failure.to_string()),
     })?;
     if !(200..300).contains(&response.status) {
         let failure = fetch_error(url, &response.status_text);
-        return Err(if response.status >= 500 { failure.unavailable() } else { failure });
+        let fault = if response.status >= 500 { ServerFault::Unreachable } else { ServerFault::Misconfigured };
+        return Err(failure.with_fault(fault));
     }
     Ok(body_text(&response.body))
 }
