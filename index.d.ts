@@ -872,6 +872,13 @@ export type BearerAuthConfig = {
   /** Scopes the token must all have; otherwise the request is rejected with 403. */
   requiredScopes?: string[];
   /**
+   * A scope hierarchy (mcp-auth-rs; both profiles): each scope maps to the scopes it implies,
+   * transitively (cycles allowed). `{ 'notes:admin': ['notes:write'], 'notes:write':
+   * ['notes:read'] }` lets a `notes:admin` token through a `notes:read` requirement.
+   * `AuthInfo.scopes` stays the token's own list.
+   */
+  impliedScopes?: Record<string, string[]>;
+  /**
    * Identifier of the protected resource. Adds the `resource_metadata` URL to 401 challenges,
    * and in resource server mode selects which configured resource the middleware protects.
    */

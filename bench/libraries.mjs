@@ -14,6 +14,17 @@ const mcpAuth = (pkg, extra = {}) => async ({ issuer, resource }) => {
   }).bearerAuth('jwt', { resource, audience: resource, requiredScopes: ['read'], ...extra });
 };
 
+// The mcp-2026-07-28 profile: the same configuration, without `audience` (under the profile it
+// defaults to the resource, compared as a canonical URI; `aud`, `exp` ≤ 1 year ahead and `iat` not
+// in the future are required, and the answers are RFC 6750 challenges).
+const mcpAuthProfile = async ({ issuer, resource }) => {
+  const { MCPAuth } = await import('mcp-auth-rs');
+  return new MCPAuth({
+    profile: 'mcp-2026-07-28',
+    protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oauth' }], scopesSupported: ['read', 'write'] } },
+  }).bearerAuth('jwt', { resource, requiredScopes: ['read'] });
+};
+
 // Auth0's middleware accepts an http issuer unless NODE_ENV=production; it discovers the metadata
 // (openid-configuration first, then oauth-authorization-server). Its errors go to `next(err)`.
 const expressOauth2JwtBearer = async ({ issuer, resource }) => {
@@ -87,9 +98,21 @@ const leanNodeCrypto = async ({ issuer, resource, jwksUri }) => {
   };
 };
 
+// What a library must answer beyond the status, checked on each case's first call of every micro
+// run (micro.mjs): per library and case, the `WWW-Authenticate` value and the body's `error`
+// (undefined = no member). The profile's RFC 6750 challenges: no `error` and a `scope` without
+// credentials, one `invalid_token` (with `scope`) for a bad signature.
+export const ANSWERS = {
+  'mcp-auth-rs (profile)': {
+    'no-header': { challenge: /^Bearer resource_metadata="[^"]+", scope="read"$/, error: undefined },
+    'bad-signature': { challenge: /^Bearer error="invalid_token", error_description="[^"]+", resource_metadata="[^"]+", scope="read"$/, error: 'invalid_token' },
+  },
+};
+
 export const LIBRARIES = {
   none: async () => (req, res, next) => next(),
   'mcp-auth-rs': mcpAuth('mcp-auth-rs'),
+  'mcp-auth-rs (profile)': mcpAuthProfile,
   'mcp-auth-rs (no cache)': mcpAuth('mcp-auth-rs', { verifiedTokenCache: false }),
   'mcp-auth': mcpAuth('mcp-auth'),
   'express-oauth2-jwt-bearer': expressOauth2JwtBearer,

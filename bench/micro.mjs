@@ -1,7 +1,7 @@
 // Micro benchmark: a library's middleware called in-process (no HTTP) with a fake req/res/next;
 // the figure is the process CPU time (user + system, all threads) per call.
 
-import { LIBRARIES } from './libraries.mjs';
+import { ANSWERS, LIBRARIES } from './libraries.mjs';
 
 // Express's request fields the middlewares read (express-oauth2-jwt-bearer needs more than headers).
 const fakeRequest = (authorization) => ({
@@ -45,8 +45,9 @@ class FakeResponse {
   }
 }
 
-/** One call; resolves to the status it decided (200 = `next()` without an error). */
-const call = async (middleware, authorization) => {
+/** One call; resolves to the status it decided (200 = `next()` without an error), or with
+ * `answer` to { status, res }. */
+const call = async (middleware, authorization, answer = false) => {
   const res = new FakeResponse();
   let passed = false;
   let error;
@@ -54,11 +55,24 @@ const call = async (middleware, authorization) => {
     if (err) error = err;
     else passed = true;
   });
-  return passed ? 200 : (error?.status ?? res.statusCode);
+  const status = passed ? 200 : (error?.status ?? res.statusCode);
+  return answer ? { status, res } : status;
+};
+
+/** Checks one answer of `lib` to a case against ANSWERS (libraries.mjs); throws if it differs. */
+const checkAnswer = async (lib, middleware, id, status, authorization) => {
+  const expected = ANSWERS[lib]?.[id];
+  if (!expected) return;
+  const { status: got, res } = await call(middleware, authorization, true);
+  const challenge = res.get('www-authenticate');
+  if (got !== status || !expected.challenge.test(challenge ?? '') || res.body?.error !== expected.error) {
+    throw new Error(`${lib} / ${id}: answered ${got}, WWW-Authenticate ${challenge}, body ${JSON.stringify(res.body)}`);
+  }
 };
 
 /**
- * Builds a fresh middleware of `lib` and awaits its first call (the metadata/JWKS fetch); warms it
+ * Builds a fresh middleware of `lib` and awaits its first call (the metadata/JWKS fetch); checks
+ * the answers ANSWERS declares for it (libraries.mjs: the challenge and body's `error`); warms it
  * up with `warmup` calls of every case (so the first case measured pays no more JIT compilation
  * than the others), then times each case: at least `iterations` calls, and more (checked every
  * 100 calls, at most `maxCalls`) until `minCpuMs` of CPU time are spent, so that a cheap case is
@@ -71,6 +85,8 @@ export const runMicro = async ({ lib, context, cases, warmup, iterations, minCpu
   const firstStatus = await call(middleware, `Bearer ${context.tokens.same}`);
   if (firstStatus !== 200) throw new Error(`${lib}: first request answered ${firstStatus}`);
   const sequences = cases.map((testCase) => testCase.authorizations());
+  // Two calls each: "bad signature" alternates an RS256 and an ES256 token.
+  for (const [c, { id, status }] of cases.entries()) for (let i = 0; i < 2; i++) await checkAnswer(lib, middleware, id, status, sequences[c]());
   for (const next of sequences) for (let i = 0; i < warmup; i++) await call(middleware, next());
   const cpuUs = (since) => {
     const { user, system } = process.cpuUsage(since);

@@ -1,4 +1,4 @@
-// The benchmark: `npm run bench [-- --quick] [-- --runs N]`. See bench/README.md.
+// The benchmark: `npm run bench [-- --quick] [-- --runs N] [-- --libs a,b]`. See bench/README.md.
 
 import os from 'node:os';
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { corePlan, measureWindow, peakRssKb, pinThisProcess, runBounded, startTi
 import { CASES, POOL_SIZE, RESOURCE, signTokens, startBenchAuthServer } from './cases.mjs';
 import { DOORS } from './doors.mjs';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' }, libs: { type: 'string' } } });
 // Micro: `runs` full runs. HTTP: `httpRounds` rounds of one `httpWindow`-second window per row
 // (autocannon counts durations in whole seconds).
 const settings = args.quick
@@ -23,11 +23,18 @@ if (args.runs !== undefined) {
   settings.httpRounds = 3 * settings.runs;
 }
 
-const LIBS = ['none', 'mcp-auth-rs', 'mcp-auth-rs (no cache)', 'mcp-auth', 'express-oauth2-jwt-bearer', 'fast-jwt', 'fast-jwt (no cache)', 'node:crypto (lean)'];
+const LIBS = ['none', 'mcp-auth-rs', 'mcp-auth-rs (profile)', 'mcp-auth-rs (no cache)', 'mcp-auth', 'express-oauth2-jwt-bearer', 'fast-jwt', 'fast-jwt (no cache)', 'node:crypto (lean)'];
 const REFERENCE = 'mcp-auth';
 const BASELINE = { lib: 'none', case: 'no-auth' };
-// `kind` is 'micro' or 'http'. The lean node:crypto verifier (the issue's bar) runs over HTTP only
-// for new RS256 tokens, the case the issue quotes it for: the whole run stays within 6 minutes.
+// `--libs a,b` (names of LIBS, comma-separated): only those libraries' micro cases and HTTP rows;
+// the front-door rows only when both `none` and `mcp-auth-rs` are among them.
+const SELECTED = args.libs === undefined ? LIBS : args.libs.split(',').map((name) => name.trim());
+const unknown = SELECTED.filter((name) => !LIBS.includes(name));
+if (unknown.length || !SELECTED.length) throw new Error(`--libs takes a comma list of ${LIBS.join(', ')} (not ${unknown.join(', ')})`);
+const LIBS_RUN = LIBS.filter((lib) => SELECTED.includes(lib));
+// `kind` is 'micro' or 'http'. Over HTTP, the lean node:crypto verifier (the issue's bar) runs only
+// for new RS256 tokens, the case the issue quotes it for, and the profile only the hot path (same
+// token, new RS256 token) next to compat's rows: the whole run stays near 7 minutes.
 const caseIdsOf = (lib, kind) =>
   lib === 'none'
     ? ['no-auth', 'no-auth-token']
@@ -35,7 +42,9 @@ const caseIdsOf = (lib, kind) =>
       ? ['same-token']
       : lib === 'node:crypto (lean)' && kind === 'http'
         ? ['rs256-new']
-        : CASES.map((c) => c.id).filter((id) => !id.startsWith('no-auth'));
+        : lib === 'mcp-auth-rs (profile)' && kind === 'http'
+          ? ['same-token', 'rs256-new']
+          : CASES.map((c) => c.id).filter((id) => !id.startsWith('no-auth'));
 // The front doors other than Express (HTTP only): per door, a no-auth server serving the
 // token-carrying requests (token ignored) and mcp-auth-rs with the same token and with new RS256
 // tokens. Express's figures come from the rows above (the same three rows exist there).
@@ -44,7 +53,8 @@ const DOOR_ROWS = [
   { lib: 'mcp-auth-rs', case: 'same-token' },
   { lib: 'mcp-auth-rs', case: 'rs256-new' },
 ];
-const HTTP_ROW_COUNT = LIBS.reduce((n, lib) => n + caseIdsOf(lib, 'http').length, 0) + DOORS.length * DOOR_ROWS.length;
+const DOORS_RUN = DOOR_ROWS.every(({ lib }) => LIBS_RUN.includes(lib)) ? DOORS : [];
+const HTTP_ROW_COUNT = LIBS_RUN.reduce((n, lib) => n + caseIdsOf(lib, 'http').length, 0) + DOORS_RUN.length * DOOR_ROWS.length;
 
 const machine = () => {
   const cpus = os.cpus();
@@ -130,7 +140,38 @@ const doorTable = (http) => {
       ]);
     }
   }
+  if (!rows.length) return null;
   return table(['door', 'figure', 'no auth µs', 'same token µs', 'added', 'RS256 new µs', 'added', 'no auth req/s', 'same req/s', 'RS256 req/s', 'first ms', 'check'], rows);
+};
+
+/** mcp-auth-rs under the mcp-2026-07-28 profile next to compat (the default): per case, micro µs/op
+ * and HTTP server CPU µs/req (median and best window) of each, and profile / compat. */
+const PROFILE_PAIR = ['mcp-auth-rs', 'mcp-auth-rs (profile)'];
+const profileTable = (micro, http) => {
+  const ratio = (compat, profile) => (compat > 0 && profile > 0 ? `${fmt(profile / compat, 2)}x` : '—');
+  const rows = [];
+  for (const { id, label: name } of CASES) {
+    const [mc, mp] = PROFILE_PAIR.map((lib) => micro.find((s) => s.lib === lib && s.case === id));
+    const [hc, hp] = PROFILE_PAIR.map((lib) => http.find((s) => s.lib === lib && s.case === id));
+    if (!(mc && mp) && !(hc && hp)) continue;
+    const both = (a, b, f) => (a && b ? f(a, b) : '—');
+    rows.push([
+      name,
+      '',
+      both(mc, mp, (a) => fmt(a.usPerOp)),
+      both(mc, mp, (a, b) => fmt(b.usPerOp)),
+      both(mc, mp, (a, b) => ratio(a.usPerOp, b.usPerOp)),
+      both(hc, hp, (a) => fmt(a.serverCpuUsPerReq, 0)),
+      both(hc, hp, (a, b) => fmt(b.serverCpuUsPerReq, 0)),
+      both(hc, hp, (a, b) => ratio(a.serverCpuUsPerReq, b.serverCpuUsPerReq)),
+      both(hc, hp, (a) => fmt(a.bestServerCpuUsPerReq, 0)),
+      both(hc, hp, (a, b) => fmt(b.bestServerCpuUsPerReq, 0)),
+      both(hc, hp, (a, b) => ratio(a.bestServerCpuUsPerReq, b.bestServerCpuUsPerReq)),
+    ]);
+  }
+  return rows.length
+    ? table(['case', '', 'micro compat µs', 'profile µs', 'profile/compat', 'HTTP compat µs', 'profile µs', 'profile/compat', 'best compat µs', 'profile µs', 'profile/compat'], rows)
+    : null;
 };
 
 const report = (summaries, info) => {
@@ -140,13 +181,14 @@ const report = (summaries, info) => {
   const find = (list, lib, id) => list.find((s) => s.lib === lib && s.case === id);
   const baseline = find(http, BASELINE.lib, BASELINE.case);
   const byCase = (a, b) => CASES.findIndex((c) => c.id === a.case) - CASES.findIndex((c) => c.id === b.case) || LIBS.indexOf(a.lib) - LIBS.indexOf(b.lib);
-  const firstRequest = LIBS.map((lib) => [lib, fmt(median(http.filter((s) => s.lib === lib).map((s) => s.firstRequestMs)))]);
+  const firstRequest = LIBS_RUN.map((lib) => [lib, fmt(median(http.filter((s) => s.lib === lib).map((s) => s.firstRequestMs)))]);
   return [
     `Machine: ${info.machine.cpu}, ${info.machine.cores} cores, ${info.machine.memGiB} GiB, ${info.machine.os}, Node ${info.machine.node}, ` +
       `load average ${fmt(info.machine.loadAverage1m, 2)} at start`,
     `Settings: ${info.settings.runs} run(s); micro ≥ ${info.settings.microIterations} calls and ≥ ${info.settings.microMinCpuMs} ms CPU per case after ${info.settings.microWarmup} warm-up; ` +
       `HTTP ${info.settings.httpRounds} rounds of a ${info.settings.httpWindow} s window per row (after a ${info.settings.httpWarmup} s warm-up), 10 connections; ` +
-      (info.serverCore === undefined ? 'no CPU pinning' : `server pinned to core ${info.serverCore}, load generator to ${info.clientCores}`),
+      (info.serverCore === undefined ? 'no CPU pinning' : `server pinned to core ${info.serverCore}, load generator to ${info.clientCores}`) +
+      (info.libs ? `; libraries: ${info.libs.join(', ')}` : ''),
     '',
     'Micro (in-process, CPU time per call, median of runs). vs mcp-auth = mcp-auth µs / this µs; spread = (max − min) / median over runs',
     table(
@@ -183,15 +225,27 @@ const report = (summaries, info) => {
     'First request after server start (ms, median over every server of the library; metadata + JWKS fetch)',
     table(['library', '', 'ms'], firstRequest.map(([lib, ms]) => [lib, '', ms])),
     '',
-    'Front doors (mcp-auth-rs/<door>, a server child per row, loaded in the same rounds): server CPU µs per request, median of the',
-    "windows and the best (lowest) window; no auth = the door's server without auth serving the same token-carrying requests (token",
-    'ignored); added = what auth adds to a request on that door; req/s median; first ms = the same-token server\'s first request',
-    doorTable(allHttp),
+    ...(doorTable(allHttp)
+      ? [
+          'Front doors (mcp-auth-rs/<door>, a server child per row, loaded in the same rounds): server CPU µs per request, median of the',
+          "windows and the best (lowest) window; no auth = the door's server without auth serving the same token-carrying requests (token",
+          'ignored); added = what auth adds to a request on that door; req/s median; first ms = the same-token server\'s first request',
+          doorTable(allHttp),
+        ]
+      : ['(no front-door rows in this run)']),
+    ...(profileTable(micro, http)
+      ? [
+          '',
+          "mcp-auth-rs under profile 'mcp-2026-07-28' vs compat (the default): micro µs/op (median of runs), HTTP server CPU µs/req",
+          '(Express, median of windows) and best (lowest) window; profile/compat = profile µs / compat µs',
+          profileTable(micro, http),
+        ]
+      : []),
   ].join('\n');
 };
 
 const main = async () => {
-  const info = { kind: 'machine', machine: machine(), settings, time: new Date().toISOString() };
+  const info = { kind: 'machine', machine: machine(), settings, ...(args.libs !== undefined && { libs: LIBS_RUN }), time: new Date().toISOString() };
   const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(resultsDir, { recursive: true });
   const resultsFile = `${resultsDir}${info.time.replace(/[:.]/g, '-')}.jsonl`;
@@ -224,7 +278,7 @@ const main = async () => {
     // Run 0 is not recorded: the first round pays for JIT compilation and for moving the token
     // pools to the old generation, and was consistently slower for every library.
     for (let run = 0; run <= settings.runs; run++) {
-      for (const lib of LIBS.filter((l) => l !== 'none')) {
+      for (const lib of LIBS_RUN.filter((l) => l !== 'none')) {
         const results = await runMicro({
           lib,
           context,
@@ -245,8 +299,8 @@ const main = async () => {
     t = performance.now();
     const caseOf = (id) => casesOf('none', 'http').concat(casesOf('mcp-auth-rs', 'http')).find((c) => c.id === id);
     const rows = [
-      ...LIBS.flatMap((lib) => casesOf(lib, 'http').map((testCase) => ({ door: 'express', lib, testCase }))),
-      ...DOORS.flatMap((door) => DOOR_ROWS.map(({ lib, case: id }) => ({ door, lib, testCase: caseOf(id) }))),
+      ...LIBS_RUN.flatMap((lib) => casesOf(lib, 'http').map((testCase) => ({ door: 'express', lib, testCase }))),
+      ...DOORS_RUN.flatMap((door) => DOOR_ROWS.map(({ lib, case: id }) => ({ door, lib, testCase: caseOf(id) }))),
     ];
     for (const row of rows) row.next = row.testCase.authorizations();
     for (const row of rows) Object.assign(row, await startTimedServer(row.lib, context, info.serverCore, row.door));

@@ -110,7 +110,7 @@ export class BearerFlow {
  * standalone (`handleBearerAuth`) or for an `MCPAuth` verifier (`issuer` may then be
  * `TRUSTED_ISSUERS`, the verifier's issuers).
  */
-export const callerVerifiedFlow = ({ verifyAccessToken, issuer, requiredScopes, audience, resource, showErrorDetails }, createGuard) => {
+export const callerVerifiedFlow = ({ verifyAccessToken, issuer, requiredScopes, impliedScopes, audience, resource, showErrorDetails }, createGuard) => {
   if (typeof verifyAccessToken !== 'function') {
     throw new TypeError('`verifyAccessToken` must be a function that takes a token and returns an `AuthInfo` object.');
   }
@@ -120,7 +120,7 @@ export const callerVerifiedFlow = ({ verifyAccessToken, issuer, requiredScopes, 
   if (typeof issuer === 'string' && !URL.canParse(issuer)) {
     throw new TypeError('`issuer` must be a valid URL.');
   }
-  const guard = callSync(() => createGuard(settingsJson({ issuer, audience, requiredScopes, resource, showErrorDetails })));
+  const guard = callSync(() => createGuard(settingsJson({ issuer, audience, requiredScopes, impliedScopes, resource, showErrorDetails })));
   return new BearerFlow(guard, { verifyAccessToken, issuer, showErrorDetails });
 };
 

@@ -3,7 +3,7 @@
 //! string `"Infinity"`, dates as epoch milliseconds, values jose would refuse as `{}`.
 
 use crate::codec::{json_value, string_list};
-use mcp_auth_core::bearer::{BearerConfig, IssuerRule};
+use mcp_auth_core::bearer::{BearerConfig, ImpliedScopes, IssuerRule};
 use mcp_auth_core::error::AuthError;
 use mcp_auth_core::error::AuthResult;
 use mcp_auth_core::jose::{duration_seconds, CheckStep, VerifyOptions};
@@ -139,6 +139,7 @@ pub struct BearerSettings {
     required_scopes: Option<Value>,
     resource: Option<String>,
     show_error_details: bool,
+    implied_scopes: Option<ImpliedScopes>,
     /// `None`: the verified-token cache is off.
     pub token_cache: Option<TokenCacheLimits>,
 }
@@ -167,6 +168,7 @@ impl BearerSettings {
             required_scopes: config.get("requiredScopes").cloned(),
             resource,
             show_error_details: config.get("showErrorDetails").is_some_and(truthy),
+            implied_scopes: implied_scopes(config.get("impliedScopes"))?,
             token_cache,
         })
     }
@@ -185,8 +187,23 @@ impl BearerSettings {
             required_scopes: self.required_scopes.clone(),
             resource: self.resource.clone(),
             show_error_details: self.show_error_details,
+            implied_scopes: self.implied_scopes.clone(),
         }
     }
+}
+
+/// `impliedScopes: { scope: [implied scopes] }` (absent or `null`: none).
+fn implied_scopes(value: Option<&Value>) -> AuthResult<Option<ImpliedScopes>> {
+    let invalid = || AuthError::type_error("`impliedScopes` must map each scope to a list of the scopes it implies.");
+    let Some(map) = value.filter(|v| !v.is_null()) else { return Ok(None) };
+    let map = map.as_object().ok_or_else(invalid)?;
+    let mut hierarchy = std::collections::HashMap::new();
+    for (scope, implied) in map {
+        let implied = implied.as_array().ok_or_else(invalid)?;
+        let implied: Option<Vec<String>> = implied.iter().map(|s| s.as_str().map(str::to_string)).collect();
+        hierarchy.insert(scope.clone(), implied.ok_or_else(invalid)?);
+    }
+    Ok(Some(ImpliedScopes(hierarchy)))
 }
 
 fn server_config(value: &Value) -> ServerConfig {
@@ -277,6 +294,19 @@ mod tests {
         assert_eq!(rule(r#"{"issuer":null}"#, Some(&trusted)), IssuerRule::External);
         assert_eq!(rule(r#"{"issuer":"https://b"}"#, Some(&trusted)), IssuerRule::Exact("https://b".into()));
         assert!(BearerSettings::parse(r#"{"verifiedTokenCache":false}"#).unwrap().token_cache.is_none());
+    }
+
+    #[test]
+    fn implied_scopes_from_json() {
+        let settings = BearerSettings::parse(r#"{"impliedScopes":{"admin":["write"],"write":["read"]}}"#).unwrap();
+        let hierarchy = settings.bearer_config(None).implied_scopes.unwrap();
+        assert_eq!(hierarchy.0["admin"], ["write"]);
+        for invalid in
+            [r#"{"impliedScopes":["a"]}"#, r#"{"impliedScopes":{"a":"b"}}"#, r#"{"impliedScopes":{"a":[1]}}"#]
+        {
+            assert!(BearerSettings::parse(invalid).is_err(), "{invalid}");
+        }
+        assert!(BearerSettings::parse(r#"{"impliedScopes":null}"#).unwrap().implied_scopes.is_none());
     }
 
     #[test]

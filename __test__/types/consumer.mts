@@ -98,6 +98,7 @@ const jwtAuth: RequestHandler = mcpAuth.bearerAuth('jwt', {
   resource,
   audience: resource,
   requiredScopes: ['read'],
+  impliedScopes: { admin: ['write'], write: ['read'] },
   showErrorDetails: true,
   jwtVerify: { clockTolerance: 60 },
   remoteJwkSet: { timeoutDuration: 5000 },

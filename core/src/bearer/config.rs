@@ -1,7 +1,7 @@
 //! A bearer middleware's configuration, and the policy and answers it makes under each profile.
 
 use super::answer::{Answers, ProfileChallenge};
-use super::policy::{IssuerRule, Policy};
+use super::policy::{ImpliedScopes, IssuerRule, Policy};
 use crate::error::AuthResult;
 use crate::profile::{challenge_scopes, required_scopes, Profile};
 use serde_json::Value;
@@ -15,6 +15,7 @@ pub struct BearerConfig {
     pub required_scopes: Option<Value>,
     pub resource: Option<String>,
     pub show_error_details: bool,
+    pub implied_scopes: Option<ImpliedScopes>,
 }
 
 impl BearerConfig {
@@ -24,13 +25,14 @@ impl BearerConfig {
     pub fn policy_and_answers(&self, profile: Profile, scopes_supported: &[String]) -> AuthResult<(Policy, Answers)> {
         let resource = self.resource.as_deref();
         match profile {
-            Profile::Compat => Ok((
-                Policy::new(self.issuer.clone(), self.audience.clone(), self.required_scopes.clone()),
-                Answers::new(resource, self.show_error_details),
-            )),
+            Profile::Compat => {
+                let mut policy = Policy::new(self.issuer.clone(), self.audience.clone(), self.required_scopes.clone());
+                policy.implied_scopes = self.implied_scopes.clone();
+                Ok((policy, Answers::new(resource, self.show_error_details)))
+            }
             Profile::Mcp20260728 => {
                 let required = required_scopes(self.required_scopes.as_ref())?;
-                let policy = Policy::for_profile(
+                let mut policy = Policy::for_profile(
                     self.issuer.clone(),
                     self.audience.as_ref(),
                     resource,
@@ -40,6 +42,7 @@ impl BearerConfig {
                 let unauthorized_scope =
                     if needed.is_empty() { challenge_scopes(scopes_supported) } else { needed.clone() };
                 let challenge = ProfileChallenge { unauthorized_scope, insufficient_scope: needed };
+                policy.implied_scopes = self.implied_scopes.clone();
                 Ok((policy, Answers::for_profile(resource, self.show_error_details, challenge)))
             }
         }

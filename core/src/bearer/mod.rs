@@ -12,4 +12,4 @@ pub use answer::{Answers, ErrorResponse, ProfileChallenge, Thrown};
 pub use auth_info::{auth_info, token_error, unverified_issuer, AuthInfo};
 pub use config::BearerConfig;
 pub use header::{bearer_error, parse_authorization};
-pub use policy::{IssuerRule, Policy};
+pub use policy::{ImpliedScopes, IssuerRule, Policy};

@@ -5,6 +5,7 @@ use super::header::bearer_error;
 use crate::error::{AuthError, AuthResult};
 use crate::js_value::{js_string, strictly_equal, truthy};
 use serde_json::{json, Map, Value};
+use std::collections::{HashMap, HashSet};
 
 /// How a token issuer is judged.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,6 +51,26 @@ pub struct Policy {
     /// Under the `mcp-2026-07-28` profile: the audience every token must name, canonical (see
     /// `profile::canonical_uri`); it replaces `audience`.
     pub canonical_audience: Option<String>,
+    /// `impliedScopes`: a granted scope grants the ones it implies, transitively.
+    pub implied_scopes: Option<ImpliedScopes>,
+}
+
+/// A scope hierarchy: each scope and the scopes it implies (cycles allowed).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImpliedScopes(pub HashMap<String, Vec<String>>);
+
+impl ImpliedScopes {
+    /// `granted` and everything it implies, transitively.
+    pub fn closure(&self, granted: &[&str]) -> HashSet<String> {
+        let mut reached: HashSet<String> = HashSet::new();
+        let mut pending: Vec<&str> = granted.to_vec();
+        while let Some(scope) = pending.pop() {
+            if reached.insert(scope.to_string()) {
+                pending.extend(self.0.get(scope).into_iter().flatten().map(String::as_str));
+            }
+        }
+        reached
+    }
 }
 
 impl Policy {
@@ -59,6 +80,7 @@ impl Policy {
             audience: audience.filter(truthy),
             required_scopes: required_scopes.filter(truthy),
             canonical_audience: None,
+            implied_scopes: None,
         }
     }
 
@@ -111,7 +133,17 @@ impl Policy {
             let Value::Array(required) = required else {
                 return Err(AuthError::type_error("requiredScopes.filter is not a function"));
             };
+            // With a hierarchy, a list of granted scopes counts with everything it implies.
+            let implied = match (&self.implied_scopes, scopes) {
+                (Some(hierarchy), Some(Value::Array(items))) => {
+                    Some(hierarchy.closure(&items.iter().filter_map(Value::as_str).collect::<Vec<_>>()))
+                }
+                _ => None,
+            };
             let has = |scope: &Value| match scopes {
+                Some(Value::Array(_)) if implied.is_some() => {
+                    Ok(scope.as_str().is_some_and(|s| implied.as_ref().is_some_and(|all| all.contains(s))))
+                }
                 Some(Value::Array(items)) => Ok(items.iter().any(|s| strictly_equal(s, scope))),
                 // The reference calls `scopes.includes(...)`: a string does a substring search.
                 Some(Value::String(text)) => Ok(text.contains(&js_string(scope))),
@@ -175,5 +207,23 @@ mod tests {
             assert_eq!(error.message.as_deref(), Some("requiredScopes.filter is not a function"));
         }
         assert!(check(json!("a"), json!(""), json!("a"), json!([])).is_ok(), "a falsy requiredScopes checks nothing");
+    }
+
+    #[test]
+    fn implied_scopes_transitively_with_cycles() {
+        let hierarchy = |pairs: &[(&str, &[&str])]| {
+            ImpliedScopes(
+                pairs.iter().map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect())).collect(),
+            )
+        };
+        let notes = hierarchy(&[("notes:admin", &["notes:write"]), ("notes:write", &["notes:read"])]);
+        let mut policy = Policy::new(IssuerRule::External, None, Some(json!(["notes:read"])));
+        policy.implied_scopes = Some(notes);
+        assert!(policy.check(None, None, Some(&json!(["notes:admin"]))).is_ok());
+        let missing = policy.check(None, None, Some(&json!(["other"]))).unwrap_err();
+        assert_eq!(missing.cause.unwrap(), json!({ "missingScopes": ["notes:read"] }));
+        let cycle = hierarchy(&[("a", &["b"]), ("b", &["c"]), ("c", &["a"])]);
+        assert_eq!(cycle.closure(&["b"]).len(), 3);
+        assert_eq!(cycle.closure(&["x"]), HashSet::from(["x".to_string()]));
     }
 }
