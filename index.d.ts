@@ -879,6 +879,16 @@ export type BearerAuthConfig = {
    */
   impliedScopes?: Record<string, string[]>;
   /**
+   * Scopes per JSON-RPC operation (mcp-auth-rs; both profiles): keys are a method
+   * (`'tools/list'`) or a method and name (`'tools/call:delete_note'`, `'resources/read:notes://all'`);
+   * a request needs `requiredScopes` and the entries of its operation (a batch: of all of them).
+   * The operation is read from the parsed JSON-RPC body (`req.body`; the fetch and Hono doors read
+   * a clone) or else the `Mcp-Method` / `Mcp-Name` headers; headers that contradict the body, or a
+   * POST whose operation cannot be known, get 400 `invalid_request`. With it the verified-token
+   * cache is not used. (The function form of the contract is not supported yet.)
+   */
+  operationScopes?: Record<string, string[]>;
+  /**
    * Identifier of the protected resource. Adds the `resource_metadata` URL to 401 challenges,
    * and in resource server mode selects which configured resource the middleware protects.
    */

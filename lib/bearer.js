@@ -47,10 +47,11 @@ const answerThrown = (guard, showErrorDetails, error) => {
 };
 
 /**
- * A bearer middleware, door-independent: `decide(authorization)` (the request's `Authorization`
- * value) returns the AuthInfo or an `Answer`, synchronously when the core needs nothing fetched
- * (one call into the addon, no Promise), else a Promise of it; `answerThrown(error)` is the
- * `Answer` for an error thrown after authentication.
+ * A bearer middleware, door-independent: `decide(authorization, operation)` (the request's
+ * `Authorization` value; the operation input of lib/operation.js when `readsOperation`) returns
+ * the AuthInfo or an `Answer`, synchronously when the core needs nothing fetched (one call into
+ * the addon, no Promise), else a Promise of it; `answerThrown(error)` is the `Answer` for an error
+ * thrown after authentication.
  */
 export class BearerFlow {
   #guard;
@@ -59,18 +60,21 @@ export class BearerFlow {
   #showErrorDetails;
 
   /** `verifyAccessToken`: the caller's verify function, `undefined` for the core's JWT verifier. */
-  constructor(guard, { verifyAccessToken, issuer, showErrorDetails }) {
+  constructor(guard, { verifyAccessToken, issuer, showErrorDetails, operationScopes }) {
     this.#guard = guard;
     this.#verifyAccessToken = verifyAccessToken;
     this.#issuer = issuer;
     this.#showErrorDetails = showErrorDetails;
+    this.readsOperation = operationScopes !== undefined && operationScopes !== null;
   }
 
-  decide(authorizationValue) {
-    if (this.#verifyAccessToken) return this.#decideCallerVerified(authorizationValue);
+  decide(authorizationValue, operation) {
+    if (this.#verifyAccessToken) return this.#decideCallerVerified(authorizationValue, operation);
     const authorization = authorizationOf(authorizationValue);
-    const encoded = binding.guardDecide(this.#guard, authorization);
-    if (encoded === null) return binding.guardDecideAsync(this.#guard, authorization).then((later) => this.#jwtOutcome(later, authorization));
+    const encoded = callSync(() => binding.guardDecide(this.#guard, authorization, operation));
+    if (encoded === null) {
+      return binding.guardDecideAsync(this.#guard, authorization, operation).then((later) => this.#jwtOutcome(later, authorization));
+    }
     return this.#jwtOutcome(encoded, authorization);
   }
 
@@ -85,18 +89,18 @@ export class BearerFlow {
     return authInfoFrom(decided.payload, tokenOf(authorization));
   }
 
-  async #decideCallerVerified(authorizationValue) {
+  async #decideCallerVerified(authorizationValue, operation) {
     const guard = this.#guard;
     try {
       const authorization = authorizationOf(authorizationValue);
-      const decided = decodeDecision(binding.guardDecide(guard, authorization));
+      const decided = decodeDecision(callSync(() => binding.guardDecide(guard, authorization, operation)));
       if (decided.tag !== Tag.verifyToken) return outcomeOf(decided);
       const authInfo = await this.#verifyAccessToken(tokenOf(authorization));
       // Read as the reference reads it: a null result fails with its TypeError wording.
       const tokenIssuer = authInfo.issuer;
       if (typeof this.#issuer === 'function') this.#issuer(tokenIssuer);
       const policyInput = jsonArg({ issuer: tokenIssuer, audience: authInfo.audience, scopes: authInfo.scopes });
-      const concluded = decodeDecision(callSync(() => binding.guardConclude(guard, policyInput)));
+      const concluded = decodeDecision(callSync(() => binding.guardConclude(guard, policyInput, operation)));
       if (concluded.tag !== Tag.authenticated) return outcomeOf(concluded);
       return authInfo;
     } catch (error) {
@@ -110,7 +114,10 @@ export class BearerFlow {
  * standalone (`handleBearerAuth`) or for an `MCPAuth` verifier (`issuer` may then be
  * `TRUSTED_ISSUERS`, the verifier's issuers).
  */
-export const callerVerifiedFlow = ({ verifyAccessToken, issuer, requiredScopes, impliedScopes, audience, resource, showErrorDetails }, createGuard) => {
+export const callerVerifiedFlow = (
+  { verifyAccessToken, issuer, requiredScopes, impliedScopes, operationScopes, audience, resource, showErrorDetails },
+  createGuard,
+) => {
   if (typeof verifyAccessToken !== 'function') {
     throw new TypeError('`verifyAccessToken` must be a function that takes a token and returns an `AuthInfo` object.');
   }
@@ -120,8 +127,10 @@ export const callerVerifiedFlow = ({ verifyAccessToken, issuer, requiredScopes, 
   if (typeof issuer === 'string' && !URL.canParse(issuer)) {
     throw new TypeError('`issuer` must be a valid URL.');
   }
-  const guard = callSync(() => createGuard(settingsJson({ issuer, audience, requiredScopes, impliedScopes, resource, showErrorDetails })));
-  return new BearerFlow(guard, { verifyAccessToken, issuer, showErrorDetails });
+  const guard = callSync(() =>
+    createGuard(settingsJson({ issuer, audience, requiredScopes, impliedScopes, operationScopes, resource, showErrorDetails })),
+  );
+  return new BearerFlow(guard, { verifyAccessToken, issuer, showErrorDetails, operationScopes });
 };
 
 /** The `'jwt'` verifier of a guard as a plain JS verify function (used when a runtime override of

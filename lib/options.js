@@ -2,6 +2,13 @@
 // into the core's types), and jose's `customFetch` wrapped for the addon.
 import { decodeJwksRequest, encodeJwksAnswer, jsonArg } from './codec.js';
 
+/** `operationScopes` as the addon takes it: a map of scope lists (the function form is not
+ * supported yet: a TypeError, when the middleware is created). */
+const operationScopesOf = (value) => {
+  if (typeof value === 'function') throw new TypeError('`operationScopes` as a function is not supported yet: give a map of scope lists.');
+  return value;
+};
+
 /** Marks an `MCPAuth` middleware whose issuer rule is its verifier's trusted issuers. */
 export const TRUSTED_ISSUERS = Symbol('trusted issuers');
 
@@ -9,12 +16,13 @@ export const TRUSTED_ISSUERS = Symbol('trusted issuers');
  * A bearer middleware's settings. `issuer`: a string is matched exactly, a function is called by
  * the JS layer (sent as `null`), `TRUSTED_ISSUERS` (sent as absent) means the verifier's issuers.
  */
-export const settingsJson = ({ issuer, audience, requiredScopes, impliedScopes, resource, showErrorDetails, verifiedTokenCache }) =>
+export const settingsJson = ({ issuer, audience, requiredScopes, impliedScopes, operationScopes, resource, showErrorDetails, verifiedTokenCache }) =>
   jsonArg({
     issuer: typeof issuer === 'string' ? issuer : issuer === TRUSTED_ISSUERS ? undefined : null,
     audience,
     requiredScopes,
     impliedScopes,
+    operationScopes: operationScopesOf(operationScopes),
     resource: resource ? String(resource) : undefined,
     showErrorDetails,
     verifiedTokenCache,

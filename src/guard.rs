@@ -3,8 +3,9 @@
 //! borrow bookkeeping), on every request.
 
 use crate::codec::{encode_decision, encode_outcome, error_kind};
+use crate::options::operation_input;
 use crate::options::BearerSettings;
-use crate::throw::{js, json_arg};
+use crate::throw::{js, json_arg, to_js};
 use mcp_auth_core::bearer::Thrown;
 use mcp_auth_core::pipeline::{Guard, Request};
 use mcp_auth_core::profile::Profile;
@@ -24,9 +25,16 @@ pub fn caller_guard(settings_json: String) -> Result<GuardRef> {
 }
 
 /// The encoded decision when it needs no network; `null` = call `guardDecideAsync`.
+/// `operation`: the JSON-RPC operation as the door read it (only for `operationScopes`).
 #[napi(catch_unwind)]
-pub fn guard_decide(guard: &GuardRef, authorization: Option<String>) -> Option<String> {
-    encode_outcome(&guard.decide_now(&Request { authorization: authorization.as_deref() }))
+pub fn guard_decide(
+    guard: &GuardRef,
+    authorization: Option<String>,
+    operation: Option<String>,
+) -> Result<Option<String>> {
+    let operation = operation.as_deref().map(operation_input).transpose().map_err(to_js)?;
+    let request = Request { authorization: authorization.as_deref(), operation: operation.as_ref() };
+    Ok(encode_outcome(&guard.decide_now(&request)))
 }
 
 #[napi(catch_unwind)]
@@ -34,18 +42,23 @@ pub fn guard_decide_async<'env>(
     env: &'env Env,
     guard: &GuardRef,
     authorization: Option<String>,
+    operation: Option<String>,
 ) -> Result<PromiseRaw<'env, Option<String>>> {
     let guard = Arc::clone(guard);
+    let operation = operation.as_deref().map(operation_input).transpose().map_err(to_js)?;
     env.spawn_future(async move {
-        Ok(encode_outcome(&guard.decide(&Request { authorization: authorization.as_deref() }).await))
+        let request = Request { authorization: authorization.as_deref(), operation: operation.as_ref() };
+        Ok(encode_outcome(&guard.decide(&request).await))
     })
 }
 
 /// After the caller verified the token: the policy on `{ issuer, audience, scopes }`.
 #[napi(catch_unwind)]
-pub fn guard_conclude(guard: &GuardRef, auth_info_json: String) -> Result<Option<String>> {
+pub fn guard_conclude(guard: &GuardRef, auth_info_json: String, operation: Option<String>) -> Result<Option<String>> {
     let info = json_arg(&auth_info_json)?;
-    Ok(encode_decision(&guard.conclude(info.get("issuer"), info.get("audience"), info.get("scopes")), None))
+    let operation = operation.as_deref().map(operation_input).transpose().map_err(to_js)?;
+    let decision = guard.conclude(info.get("issuer"), info.get("audience"), info.get("scopes"), operation.as_ref());
+    Ok(encode_decision(&decision, None))
 }
 
 /// The answer to an error raised in JS during the request: `kind` is its class (see

@@ -11,9 +11,11 @@ use mcp_auth_core::js_value::truthy;
 use mcp_auth_core::jwks::JwksOptions;
 use mcp_auth_core::mcp_auth::{Config, ResourceConfig, ServerConfig};
 use mcp_auth_core::metadata::well_known::ServerType;
+use mcp_auth_core::operation::{Message, OperationInput, OperationScopes};
 use mcp_auth_core::profile::Profile;
 use mcp_auth_core::token_cache::{TokenCacheLimits, DEFAULT_LIMITS};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -140,6 +142,7 @@ pub struct BearerSettings {
     resource: Option<String>,
     show_error_details: bool,
     implied_scopes: Option<ImpliedScopes>,
+    operation_scopes: Option<OperationScopes>,
     /// `None`: the verified-token cache is off.
     pub token_cache: Option<TokenCacheLimits>,
 }
@@ -168,7 +171,8 @@ impl BearerSettings {
             required_scopes: config.get("requiredScopes").cloned(),
             resource,
             show_error_details: config.get("showErrorDetails").is_some_and(truthy),
-            implied_scopes: implied_scopes(config.get("impliedScopes"))?,
+            implied_scopes: scope_map(config.get("impliedScopes"), "impliedScopes")?.map(ImpliedScopes),
+            operation_scopes: scope_map(config.get("operationScopes"), "operationScopes")?.map(OperationScopes),
             token_cache,
         })
     }
@@ -188,22 +192,47 @@ impl BearerSettings {
             resource: self.resource.clone(),
             show_error_details: self.show_error_details,
             implied_scopes: self.implied_scopes.clone(),
+            operation_scopes: self.operation_scopes.clone(),
         }
     }
 }
 
-/// `impliedScopes: { scope: [implied scopes] }` (absent or `null`: none).
-fn implied_scopes(value: Option<&Value>) -> AuthResult<Option<ImpliedScopes>> {
-    let invalid = || AuthError::type_error("`impliedScopes` must map each scope to a list of the scopes it implies.");
+/// `impliedScopes` / `operationScopes`: `{ key: [scopes] }` (absent or `null`: none).
+fn scope_map(value: Option<&Value>, option: &str) -> AuthResult<Option<HashMap<String, Vec<String>>>> {
+    let invalid = || AuthError::type_error(format!("`{option}` must map each key to a list of scopes."));
     let Some(map) = value.filter(|v| !v.is_null()) else { return Ok(None) };
     let map = map.as_object().ok_or_else(invalid)?;
-    let mut hierarchy = std::collections::HashMap::new();
-    for (scope, implied) in map {
-        let implied = implied.as_array().ok_or_else(invalid)?;
-        let implied: Option<Vec<String>> = implied.iter().map(|s| s.as_str().map(str::to_string)).collect();
-        hierarchy.insert(scope.clone(), implied.ok_or_else(invalid)?);
+    let mut scopes = HashMap::new();
+    for (key, listed) in map {
+        let listed = listed.as_array().ok_or_else(invalid)?;
+        let listed: Option<Vec<String>> = listed.iter().map(|s| s.as_str().map(str::to_string)).collect();
+        scopes.insert(key.clone(), listed.ok_or_else(invalid)?);
     }
-    Ok(Some(ImpliedScopes(hierarchy)))
+    Ok(Some(scopes))
+}
+
+/// The operation a door read: `{ http, body: [{ method, name?, uri?, taskId? }] | null, mcpMethod?,
+/// mcpName? }`.
+pub fn operation_input(json_text: &str) -> AuthResult<OperationInput> {
+    let input = json_value(json_text)?;
+    let text = |value: &Value, key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
+    let body = input.get("body").and_then(Value::as_array).map(|messages| {
+        messages
+            .iter()
+            .map(|message| Message {
+                method: text(message, "method").unwrap_or_default(),
+                name: text(message, "name"),
+                uri: text(message, "uri"),
+                task_id: text(message, "taskId"),
+            })
+            .collect()
+    });
+    Ok(OperationInput {
+        http_method: text(&input, "http").unwrap_or_default(),
+        body,
+        mcp_method: text(&input, "mcpMethod"),
+        mcp_name: text(&input, "mcpName"),
+    })
 }
 
 fn server_config(value: &Value) -> ServerConfig {
@@ -307,6 +336,21 @@ mod tests {
             assert!(BearerSettings::parse(invalid).is_err(), "{invalid}");
         }
         assert!(BearerSettings::parse(r#"{"impliedScopes":null}"#).unwrap().implied_scopes.is_none());
+    }
+
+    #[test]
+    fn operation_input_from_json() {
+        let input = operation_input(
+            r#"{"http":"POST","body":[{"method":"tools/call","name":"a"},{"method":"resources/read","uri":"u"}],"mcpMethod":"tools/call"}"#,
+        )
+        .unwrap();
+        let body = input.body.unwrap();
+        assert_eq!((body[0].name.as_deref(), body[1].uri.as_deref()), (Some("a"), Some("u")));
+        assert_eq!(
+            (input.http_method.as_str(), input.mcp_method.as_deref(), input.mcp_name),
+            ("POST", Some("tools/call"), None)
+        );
+        assert!(operation_input(r#"{"http":"GET","body":null}"#).unwrap().body.is_none());
     }
 
     #[test]

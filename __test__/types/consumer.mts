@@ -99,6 +99,7 @@ const jwtAuth: RequestHandler = mcpAuth.bearerAuth('jwt', {
   audience: resource,
   requiredScopes: ['read'],
   impliedScopes: { admin: ['write'], write: ['read'] },
+  operationScopes: { 'tools/call:delete_note': ['write'], 'tools/list': [] },
   showErrorDetails: true,
   jwtVerify: { clockTolerance: 60 },
   remoteJwkSet: { timeoutDuration: 5000 },

@@ -16,6 +16,7 @@ pub mod jwks;
 pub mod jwt;
 pub mod mcp_auth;
 pub mod metadata;
+pub mod operation;
 pub mod pipeline;
 pub mod profile;
 pub mod resource;

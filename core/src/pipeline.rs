@@ -4,6 +4,7 @@
 //! metadata → key → signature → claims → `AuthInfo` → policy → answer. A token checked by the
 //! caller's own verify function leaves after the token step and comes back for the policy.
 
+use crate::bearer::bearer_error;
 use crate::bearer::token_error;
 use crate::bearer::{parse_authorization, unverified_issuer, Answers, AuthInfo, IssuerRule, Policy, Thrown};
 use crate::error::{AuthError, ErrorKind};
@@ -12,6 +13,7 @@ use crate::js_value::truthy;
 use crate::jwks::{CachedLookup, JwksOptions, RemoteKeySet};
 use crate::jwt::verify_access_token;
 use crate::mcp_auth::McpAuth;
+use crate::operation::{resolve, OperationInput};
 use crate::profile::{check_times, parse_credentials, Profile};
 use crate::token_cache::{TokenCache, TokenCacheLimits};
 use serde_json::{json, Value};
@@ -28,6 +30,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Request<'a> {
     pub authorization: Option<&'a str>,
+    /// The JSON-RPC operation as the door read it; only middlewares with `operationScopes` get
+    /// (and read) it.
+    pub operation: Option<&'a OperationInput>,
 }
 
 /// What the front door does with a request.
@@ -189,7 +194,10 @@ impl Guard {
     /// off).
     pub fn with_jwt(policy: Policy, answers: Answers, jwt: JwtVerifier, cache: Option<TokenCacheLimits>) -> Self {
         // A fixed `currentDate` makes validity independent of time: nothing to cache by expiry.
-        let verified = cache.filter(|_| jwt.options.current_date_ms.is_none()).map(TokenCache::new);
+        // With `operationScopes` each request's operation needs its own scope check.
+        let verified = cache
+            .filter(|_| jwt.options.current_date_ms.is_none() && policy.operation_scopes.is_none())
+            .map(TokenCache::new);
         Self { policy, answers, jwt: Some(jwt), verified }
     }
 
@@ -218,11 +226,45 @@ impl Guard {
 
     /// After the caller's verify function: the policy on its `AuthInfo` (`issuer`, `audience`,
     /// `scopes` as JSON values; `None` = undefined).
-    pub fn conclude(&self, issuer: Option<&Value>, audience: Option<&Value>, scopes: Option<&Value>) -> Decision {
-        match self.policy.check(issuer, audience, scopes) {
+    pub fn conclude(
+        &self,
+        issuer: Option<&Value>,
+        audience: Option<&Value>,
+        scopes: Option<&Value>,
+        operation: Option<&OperationInput>,
+    ) -> Decision {
+        match self.check_policy(issuer, audience, scopes, operation) {
             Ok(()) => Decision::Authenticated(None),
-            Err(error) => self.answer(error),
+            Err(error) => self.answer(error, operation),
         }
+    }
+
+    /// The policy, with the operation's scopes when the middleware has `operationScopes`: the
+    /// issuer and audience first, then the operation (400 when it cannot be known or its headers
+    /// contradict the body), then every scope it needs.
+    fn check_policy(
+        &self,
+        issuer: Option<&Value>,
+        audience: Option<&Value>,
+        scopes: Option<&Value>,
+        operation: Option<&OperationInput>,
+    ) -> Result<(), AuthError> {
+        let Some(operation_scopes) = &self.policy.operation_scopes else {
+            return self.policy.check(issuer, audience, scopes);
+        };
+        self.policy.check_identity(issuer, audience)?;
+        let operations = resolve(operation.unwrap_or(&OperationInput::default()))
+            .map_err(|why| bearer_error("invalid_request").with_message(why))?;
+        let needed = operation_scopes.needed(&self.policy.required_scope_names(), &operations);
+        self.policy.check_scopes(scopes, &needed.into_iter().map(Value::String).collect::<Vec<_>>())
+    }
+
+    /// The scopes the request's operation needs (for the profile's challenges), when the
+    /// middleware has `operationScopes` and the operation can be read.
+    fn needed_scopes(&self, operation: Option<&OperationInput>) -> Option<Vec<String>> {
+        let operation_scopes = self.policy.operation_scopes.as_ref()?;
+        let operations = resolve(operation?).ok()?;
+        Some(operation_scopes.needed(&self.policy.required_scope_names(), &operations))
     }
 
     /// The answer to an error raised outside the core during the request.
@@ -245,8 +287,8 @@ impl Guard {
         }
     }
 
-    fn answer(&self, error: AuthError) -> Decision {
-        match self.answers.respond(error) {
+    fn answer(&self, error: AuthError, operation: Option<&OperationInput>) -> Decision {
+        match self.answers.respond_for(error, self.needed_scopes(operation).as_deref()) {
             Ok(response) => Decision::Answer(response),
             Err(error) => Decision::Rethrow(Some(error)),
         }
@@ -258,7 +300,7 @@ impl Guard {
             Ok(auth_info) => Decision::Authenticated(Some(auth_info)),
             Err(Halt::VerifyToken) => Decision::VerifyToken,
             Err(Halt::FetchFirst) => Decision::FetchFirst,
-            Err(Halt::Failed(error)) => self.answer(error),
+            Err(Halt::Failed(error)) => self.answer(error, request.operation),
         };
         Outcome { decision, warning }
     }
@@ -279,7 +321,7 @@ impl Guard {
         }
         let verified = jwt.verify(token, may_wait, warning).await?;
         let info = &verified.auth_info;
-        self.policy.check(info.issuer(), info.audience(), Some(&info.scopes))?;
+        self.check_policy(info.issuer(), info.audience(), Some(&info.scopes), request.operation)?;
         let auth_info: Arc<str> = Arc::from(info.to_json());
         if let Some(cache) = &self.verified {
             cache.insert(token, auth_info.clone(), verified.cacheable_until, verified.key_set, verified.generation);

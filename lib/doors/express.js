@@ -6,6 +6,7 @@ import { bearerFlowOf, delegatedMetadataRoute, resourceMetadataRoutes } from '..
 import { callerVerifiedFlow } from '../bearer.js';
 import { binding } from '../native.js';
 import { Answer } from '../codec.js';
+import { nodeOperation } from '../operation.js';
 
 const require = createRequire(import.meta.url);
 
@@ -29,7 +30,7 @@ const writeAnswer = ({ status, body, challenge, retryAfter }, response) => {
 /** A flow as Express middleware: one synchronous call into the core when keys are cached. */
 export const expressMiddleware = (flow) =>
   async function bearerAuthHandler(request, response, next) {
-    let outcome = flow.decide(request.headers.authorization);
+    let outcome = flow.decide(request.headers.authorization, nodeOperation(flow, request.method, request.body, request.headers));
     if (outcome instanceof Promise) outcome = await outcome;
     if (outcome instanceof Answer) return writeAnswer(outcome, response);
     setRequestAuth(request, outcome);

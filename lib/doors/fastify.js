@@ -4,11 +4,12 @@
 import { bearerFlowOf, delegatedMetadataRoute, resourceMetadataRoutes } from '../mcp-auth.js';
 import { answerHeaders, metadataServer, pathKey } from './shared.js';
 import { Answer } from '../codec.js';
+import { nodeOperation } from '../operation.js';
 
 export const bearerAuth = (mcpAuth, verify, config) => {
   const flow = bearerFlowOf(mcpAuth, verify, config);
   return async function bearerAuthHook(request, reply) {
-    let outcome = flow.decide(request.headers.authorization);
+    let outcome = flow.decide(request.headers.authorization, nodeOperation(flow, request.method, request.body, request.headers));
     if (outcome instanceof Promise) outcome = await outcome;
     if (outcome instanceof Answer) return reply.code(outcome.status).headers(answerHeaders(outcome)).send(outcome.body);
     request.auth = outcome;

@@ -2,13 +2,14 @@
 // sets `req.auth` (what the MCP SDK's Node transport reads) and resolves the AuthInfo.
 import { bearerFlowOf } from '../mcp-auth.js';
 import { Answer } from '../codec.js';
+import { nodeOperation } from '../operation.js';
 import { setRequestAuth } from './express.js';
 import { answerHeaders, authorizationServerMetadataServer, resourceMetadataServer, targetPath } from './shared.js';
 
 export const bearerAuth = (mcpAuth, verify, config) => {
   const flow = bearerFlowOf(mcpAuth, verify, config);
   return async function bearerAuthHandler(request, response) {
-    let outcome = flow.decide(request.headers.authorization);
+    let outcome = flow.decide(request.headers.authorization, nodeOperation(flow, request.method, request.body, request.headers));
     if (outcome instanceof Promise) outcome = await outcome;
     if (outcome instanceof Answer) {
       response.writeHead(outcome.status, answerHeaders(outcome));

@@ -10,7 +10,7 @@ use crate::descriptions::{
 };
 use crate::error::{AuthError, ErrorKind, ServerFault};
 use crate::js_value::truthy;
-use crate::profile::{Profile, RETRY_AFTER_S};
+use crate::profile::{challenge_scopes, Profile, RETRY_AFTER_S};
 use crate::resource::resource_metadata_url;
 use crate::snake_case::snake_case_keys;
 use serde_json::{json, Map, Value};
@@ -103,6 +103,25 @@ impl Answers {
         }
     }
 
+    /// [`Self::respond`], with the scopes this request needs (its operation's) for the profile's
+    /// challenges.
+    pub fn respond_for(&self, error: AuthError, needed: Option<&[String]>) -> Result<ErrorResponse, AuthError> {
+        match (&self.profile, needed) {
+            (Some(challenge), Some(needed)) => {
+                let needed = challenge_scopes(needed);
+                let unauthorized_scope =
+                    if needed.is_empty() { challenge.unauthorized_scope.clone() } else { needed.clone() };
+                let scoped = ProfileChallenge { unauthorized_scope, insufficient_scope: needed };
+                let message = error.message.clone().unwrap_or_else(|| self.description(&error).to_string());
+                match self.profile_answer(&scoped, &error, &message)? {
+                    Some(response) => Ok(response),
+                    None => Err(error),
+                }
+            }
+            _ => self.respond(error),
+        }
+    }
+
     /// The HTTP answer for a core error, or `Err` with the error to rethrow (no answer written).
     pub fn respond(&self, error: AuthError) -> Result<ErrorResponse, AuthError> {
         // Without details, a token-verification answer shows no cause: one answer per code.
@@ -116,6 +135,18 @@ impl Answers {
         match self.prebuilt.iter().find(|(known, _)| same_answer(known)) {
             Some((_, response)) => Ok(response.clone()),
             None => self.build(error),
+        }
+    }
+
+    /// The description of a core error from the tables (its own message, if any, goes first).
+    fn description(&self, error: &AuthError) -> &'static str {
+        match error.kind {
+            ErrorKind::BearerAuth => describe(BEARER_AUTH_ERRORS, &error.code, BEARER_AUTH_ERROR_FALLBACK),
+            ErrorKind::TokenVerification => {
+                describe(TOKEN_VERIFICATION_ERRORS, &error.code, TOKEN_VERIFICATION_ERROR_FALLBACK)
+            }
+            ErrorKind::AuthServer => describe(AUTH_SERVER_ERRORS, &error.code, AUTH_SERVER_ERROR_FALLBACK),
+            _ => "",
         }
     }
 
@@ -205,16 +236,19 @@ impl Answers {
                 NO_CREDENTIALS,
                 vec![("resource_metadata", resource_metadata), ("scope", scope(&challenge.unauthorized_scope))],
             ),
-            (BearerAuth, "invalid_request") => (
-                400,
-                Some("invalid_request"),
-                MALFORMED_CREDENTIALS,
-                vec![
-                    ("error", some("invalid_request")),
-                    ("error_description", some(MALFORMED_CREDENTIALS)),
-                    ("resource_metadata", resource_metadata),
-                ],
-            ),
+            (BearerAuth, "invalid_request") => {
+                let description = error.message.as_deref().unwrap_or(MALFORMED_CREDENTIALS);
+                (
+                    400,
+                    Some("invalid_request"),
+                    description,
+                    vec![
+                        ("error", some("invalid_request")),
+                        ("error_description", some(description)),
+                        ("resource_metadata", resource_metadata),
+                    ],
+                )
+            }
             (BearerAuth, "missing_required_scopes") => (
                 403,
                 Some("insufficient_scope"),
@@ -318,9 +352,14 @@ fn profile_body(code: Option<&str>, description: &str, cause: Option<&Value>) ->
 
 /// 401/403 with a `WWW-Authenticate` challenge. No escaping, as in the reference.
 fn challenge_response(code: &str, message: &str, resource_metadata: Option<&str>, body: Value) -> ErrorResponse {
-    let status = if code == "missing_required_scopes" { 403 } else { 401 };
+    let status = match code {
+        "missing_required_scopes" => 403,
+        // Only per-operation scopes raise it in compat (a request whose operation cannot be known).
+        "invalid_request" => 400,
+        _ => 401,
+    };
     let mut params = vec![("error", code), ("error_description", message)];
-    if status == 401 {
+    if status != 403 {
         params.push(("resource_metadata", resource_metadata.unwrap_or("")));
     }
     let header = params

@@ -3,6 +3,7 @@
 use super::answer::{Answers, ProfileChallenge};
 use super::policy::{ImpliedScopes, IssuerRule, Policy};
 use crate::error::AuthResult;
+use crate::operation::OperationScopes;
 use crate::profile::{challenge_scopes, required_scopes, Profile};
 use serde_json::Value;
 
@@ -16,6 +17,7 @@ pub struct BearerConfig {
     pub resource: Option<String>,
     pub show_error_details: bool,
     pub implied_scopes: Option<ImpliedScopes>,
+    pub operation_scopes: Option<OperationScopes>,
 }
 
 impl BearerConfig {
@@ -28,6 +30,7 @@ impl BearerConfig {
             Profile::Compat => {
                 let mut policy = Policy::new(self.issuer.clone(), self.audience.clone(), self.required_scopes.clone());
                 policy.implied_scopes = self.implied_scopes.clone();
+                policy.operation_scopes = self.operation_scopes.clone();
                 Ok((policy, Answers::new(resource, self.show_error_details)))
             }
             Profile::Mcp20260728 => {
@@ -43,6 +46,14 @@ impl BearerConfig {
                     if needed.is_empty() { challenge_scopes(scopes_supported) } else { needed.clone() };
                 let challenge = ProfileChallenge { unauthorized_scope, insufficient_scope: needed };
                 policy.implied_scopes = self.implied_scopes.clone();
+                policy.operation_scopes = self.operation_scopes.clone();
+                if let Some(operations) = &self.operation_scopes {
+                    crate::profile::required_scopes(Some(&serde_json::json!(operations
+                        .0
+                        .values()
+                        .flatten()
+                        .collect::<Vec<_>>())))?;
+                }
                 Ok((policy, Answers::for_profile(resource, self.show_error_details, challenge)))
             }
         }

@@ -4,6 +4,7 @@
 use super::header::bearer_error;
 use crate::error::{AuthError, AuthResult};
 use crate::js_value::{js_string, strictly_equal, truthy};
+use crate::operation::OperationScopes;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet};
 
@@ -53,6 +54,8 @@ pub struct Policy {
     pub canonical_audience: Option<String>,
     /// `impliedScopes`: a granted scope grants the ones it implies, transitively.
     pub implied_scopes: Option<ImpliedScopes>,
+    /// `operationScopes`: what each JSON-RPC operation needs beyond `requiredScopes`.
+    pub operation_scopes: Option<OperationScopes>,
 }
 
 /// A scope hierarchy: each scope and the scopes it implies (cycles allowed).
@@ -81,6 +84,7 @@ impl Policy {
             required_scopes: required_scopes.filter(truthy),
             canonical_audience: None,
             implied_scopes: None,
+            operation_scopes: None,
         }
     }
 
@@ -103,6 +107,22 @@ impl Policy {
     /// Issuer, audience and scope checks on a verified `AuthInfo` (`issuer`, `audience`,
     /// `scopes` as JSON values; `None` = undefined).
     pub fn check(&self, issuer: Option<&Value>, audience: Option<&Value>, scopes: Option<&Value>) -> AuthResult<()> {
+        self.check_identity(issuer, audience)?;
+        match &self.required_scopes {
+            None => Ok(()),
+            Some(Value::Array(required)) => self.check_scopes(scopes, required),
+            Some(_) => Err(AuthError::type_error("requiredScopes.filter is not a function")),
+        }
+    }
+
+    /// The `requiredScopes` strings (what per-operation scopes add to).
+    pub fn required_scope_names(&self) -> Vec<String> {
+        let required = self.required_scopes.as_ref().and_then(Value::as_array).into_iter().flatten();
+        required.filter_map(Value::as_str).map(str::to_string).collect()
+    }
+
+    /// Issuer and audience.
+    pub fn check_identity(&self, issuer: Option<&Value>, audience: Option<&Value>) -> AuthResult<()> {
         self.issuer.check(issuer)?;
         if let Some(expected) = &self.canonical_audience {
             if !crate::profile::audience_matches(expected, audience) {
@@ -129,38 +149,39 @@ impl Policy {
                 return Err(bearer_error("invalid_audience").with_cause(Value::Object(cause)));
             }
         }
-        if let Some(required) = &self.required_scopes {
-            let Value::Array(required) = required else {
-                return Err(AuthError::type_error("requiredScopes.filter is not a function"));
-            };
-            // With a hierarchy, a list of granted scopes counts with everything it implies.
-            let implied = match (&self.implied_scopes, scopes) {
-                (Some(hierarchy), Some(Value::Array(items))) => {
-                    Some(hierarchy.closure(&items.iter().filter_map(Value::as_str).collect::<Vec<_>>()))
-                }
-                _ => None,
-            };
-            let has = |scope: &Value| match scopes {
-                Some(Value::Array(_)) if implied.is_some() => {
-                    Ok(scope.as_str().is_some_and(|s| implied.as_ref().is_some_and(|all| all.contains(s))))
-                }
-                Some(Value::Array(items)) => Ok(items.iter().any(|s| strictly_equal(s, scope))),
-                // The reference calls `scopes.includes(...)`: a string does a substring search.
-                Some(Value::String(text)) => Ok(text.contains(&js_string(scope))),
-                Some(Value::Null) | None => {
-                    Err(AuthError::type_error("Cannot read properties of undefined (reading 'includes')"))
-                }
-                Some(_) => Err(AuthError::type_error("authInfo.scopes.includes is not a function")),
-            };
-            let mut missing = Vec::new();
-            for scope in required {
-                if !has(scope)? {
-                    missing.push(scope.clone());
-                }
+        Ok(())
+    }
+
+    /// Every scope of `required` is granted (`scopes` as the AuthInfo holds them; with a
+    /// hierarchy, a list counts with everything it implies).
+    pub fn check_scopes(&self, scopes: Option<&Value>, required: &[Value]) -> AuthResult<()> {
+        // With a hierarchy, a list of granted scopes counts with everything it implies.
+        let implied = match (&self.implied_scopes, scopes) {
+            (Some(hierarchy), Some(Value::Array(items))) => {
+                Some(hierarchy.closure(&items.iter().filter_map(Value::as_str).collect::<Vec<_>>()))
             }
-            if !missing.is_empty() {
-                return Err(bearer_error("missing_required_scopes").with_cause(json!({ "missingScopes": missing })));
+            _ => None,
+        };
+        let has = |scope: &Value| match scopes {
+            Some(Value::Array(_)) if implied.is_some() => {
+                Ok(scope.as_str().is_some_and(|s| implied.as_ref().is_some_and(|all| all.contains(s))))
             }
+            Some(Value::Array(items)) => Ok(items.iter().any(|s| strictly_equal(s, scope))),
+            // The reference calls `scopes.includes(...)`: a string does a substring search.
+            Some(Value::String(text)) => Ok(text.contains(&js_string(scope))),
+            Some(Value::Null) | None => {
+                Err(AuthError::type_error("Cannot read properties of undefined (reading 'includes')"))
+            }
+            Some(_) => Err(AuthError::type_error("authInfo.scopes.includes is not a function")),
+        };
+        let mut missing = Vec::new();
+        for scope in required {
+            if !has(scope)? {
+                missing.push(scope.clone());
+            }
+        }
+        if !missing.is_empty() {
+            return Err(bearer_error("missing_required_scopes").with_cause(json!({ "missingScopes": missing })));
         }
         Ok(())
     }

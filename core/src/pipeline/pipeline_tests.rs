@@ -77,7 +77,7 @@ impl Fixture {
 }
 
 async fn decide(guard: &Guard, authorization: Option<&str>) -> Decision {
-    guard.decide(&Request { authorization }).await.decision
+    guard.decide(&Request { authorization, operation: None }).await.decision
 }
 
 fn bearer(token: &str) -> String {
@@ -118,7 +118,7 @@ async fn header_rows() {
         let response = answer(decide(&guard, header).await);
         assert_unauthorized(&response, code);
         // The header rows never need the network.
-        let now = guard.decide_now(&Request { authorization: header });
+        let now = guard.decide_now(&Request { authorization: header, operation: None });
         assert_eq!(now.decision, Decision::Answer(response));
     }
     assert_eq!(fixture.server.hits(), 0);
@@ -145,7 +145,7 @@ async fn success_then_answered_from_the_cache() {
     let fixture = Fixture::start().await;
     let guard = fixture.guard(false);
     let header = bearer(&fixture.token_with(|_| {}));
-    let request = Request { authorization: Some(&header) };
+    let request = Request { authorization: Some(&header), operation: None };
     assert_eq!(guard.decide_now(&request).decision, Decision::FetchFirst, "keys are not fetched yet");
     let Decision::Authenticated(Some(info)) = decide(&guard, Some(&header)).await else { panic!("not authenticated") };
     let info: Value = serde_json::from_str(&info).unwrap();
@@ -156,7 +156,7 @@ async fn success_then_answered_from_the_cache() {
     assert!(matches!(again.decision, Decision::Authenticated(Some(_))), "{again:?}");
     // Another token signed by the same, now known, key needs no fetch either.
     let other = bearer(&fixture.token_with(|c| c["sub"] = json!("bob")));
-    let now = guard.decide_now(&Request { authorization: Some(&other) });
+    let now = guard.decide_now(&Request { authorization: Some(&other), operation: None });
     assert!(matches!(now.decision, Decision::Authenticated(Some(_))));
     assert_eq!(fixture.server.hits(), 1);
 }
@@ -247,13 +247,17 @@ async fn lazy_discovery_fetches_once_and_warns_once() {
     let discovery = ServerConfig::Discovery { issuer: json!(fixture.issuer), server_type: ServerType::OAuth };
     let guard = fixture.guard_with(discovery, None, None, false);
     let header = bearer(&fixture.token_with(|_| {}));
-    let request = Request { authorization: Some(&header) };
+    let request = Request { authorization: Some(&header), operation: None };
     assert_eq!(guard.decide_now(&request).decision, Decision::FetchFirst);
     let first = guard.decide(&request).await;
     assert!(matches!(first.decision, Decision::Authenticated(Some(_))), "{first:?}");
     assert!(first.warning.unwrap().contains("Dynamic Client Registration (RFC 7591) is not supported"));
-    let second =
-        guard.decide(&Request { authorization: Some(&bearer(&fixture.token_with(|c| c["sub"] = json!("b")))) }).await;
+    let second = guard
+        .decide(&Request {
+            authorization: Some(&bearer(&fixture.token_with(|c| c["sub"] = json!("b")))),
+            operation: None,
+        })
+        .await;
     assert_eq!(second.warning, None);
     assert_eq!(fixture.server.hits(), 2, "metadata and keys, each once");
 }
@@ -264,16 +268,19 @@ async fn caller_verified_tokens_come_back_for_the_policy() {
         Policy::new(IssuerRule::Exact("https://idp".into()), None, Some(json!(["read"]))),
         Answers::new(Some(RESOURCE), false),
     );
-    let request = Request { authorization: Some("Bearer opaque") };
+    let request = Request { authorization: Some("Bearer opaque"), operation: None };
     assert_eq!(guard.decide_now(&request).decision, Decision::VerifyToken);
     assert_unauthorized(&answer(guard.decide_now(&Request::default()).decision), "missing_auth_header");
     let scopes = json!(["read"]);
-    assert_eq!(guard.conclude(Some(&json!("https://idp")), None, Some(&scopes)), Decision::Authenticated(None));
-    assert_unauthorized(&answer(guard.conclude(Some(&json!("https://x")), None, Some(&scopes))), "invalid_issuer");
+    assert_eq!(guard.conclude(Some(&json!("https://idp")), None, Some(&scopes), None), Decision::Authenticated(None));
+    assert_unauthorized(
+        &answer(guard.conclude(Some(&json!("https://x")), None, Some(&scopes), None)),
+        "invalid_issuer",
+    );
     let thrown = |kind| Thrown { kind, code: "invalid_token".into(), message: "m".into(), to_json: json!({}) };
     assert_eq!(answer(guard.answer_thrown(thrown(Some(ErrorKind::TokenVerification)))).status, 401);
     assert_eq!(guard.answer_thrown(thrown(None)), Decision::Rethrow(None));
-    let type_error = guard.conclude(Some(&json!("https://idp")), None, None);
+    let type_error = guard.conclude(Some(&json!("https://idp")), None, None, None);
     assert!(matches!(type_error, Decision::Rethrow(Some(AuthError { kind: ErrorKind::Type, .. }))));
 }
 

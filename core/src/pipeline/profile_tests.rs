@@ -6,6 +6,7 @@ use super::*;
 use crate::bearer::{BearerConfig, ErrorResponse};
 use crate::mcp_auth::{Config, ResourceConfig, ServerConfig};
 use crate::metadata::well_known::ServerType;
+use crate::operation::OperationInput;
 use crate::tests::support::{serve, Answer, Server, SigningKey};
 use std::time::Duration;
 
@@ -72,6 +73,14 @@ impl Fixture {
         Guard::with_jwt(policy, answers, jwt, None)
     }
 
+    /// The same guard with `operationScopes`.
+    fn guard_with_operations(&self, required: Value, operations: &[(&str, &[&str])]) -> Guard {
+        let mut guard = self.guard(self.resolved(), required);
+        let scopes = operations.iter().map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()));
+        guard.policy.operation_scopes = Some(crate::operation::OperationScopes(scopes.collect()));
+        guard
+    }
+
     fn token(&self, change: impl FnOnce(&mut Value)) -> String {
         let mut claims = json!({ "iss": self.issuer, "sub": "alice", "aud": RESOURCE, "scope": "read",
                                  "exp": now_s() + 600.0, "iat": now_s() });
@@ -81,7 +90,7 @@ impl Fixture {
 }
 
 async fn decide(guard: &Guard, authorization: Option<&str>) -> Decision {
-    guard.decide(&Request { authorization }).await.decision
+    guard.decide(&Request { authorization, operation: None }).await.decision
 }
 
 fn answer(decision: Decision) -> ErrorResponse {
@@ -232,4 +241,45 @@ fn offline_access_cannot_be_required() {
     let error = config.policy_and_answers(Profile::Mcp20260728, &[]).unwrap_err();
     assert_eq!(error.code, "invalid_server_config");
     assert!(config.policy_and_answers(Profile::Compat, &[]).is_ok(), "compat: as the reference");
+}
+
+fn call(tool: &str) -> OperationInput {
+    let message =
+        crate::operation::Message { method: "tools/call".into(), name: Some(tool.into()), ..Default::default() };
+    OperationInput { http_method: "POST".into(), body: Some(vec![message]), ..Default::default() }
+}
+
+#[tokio::test]
+async fn operation_scopes_step_up() {
+    let fixture = Fixture::start().await;
+    let guard = fixture.guard_with_operations(json!(["notes:read"]), &[("tools/call:delete_note", &["notes:write"])]);
+    let header = fixture.token(|c| c["scope"] = json!("notes:read"));
+    fn ask<'a>(header: &'a str, operation: &'a OperationInput) -> Request<'a> {
+        Request { authorization: Some(header), operation: Some(operation) }
+    }
+    let list = OperationInput {
+        http_method: "POST".into(),
+        body: Some(vec![crate::operation::Message { method: "tools/list".into(), ..Default::default() }]),
+        ..Default::default()
+    };
+    assert!(matches!(guard.decide(&ask(&header, &list)).await.decision, Decision::Authenticated(Some(_))));
+    let delete = call("delete_note");
+    let response = answer(guard.decide(&ask(&header, &delete)).await.decision);
+    assert_eq!(response.status, 403);
+    assert!(response
+        .www_authenticate
+        .unwrap()
+        .starts_with(r#"Bearer error="insufficient_scope", scope="notes:read notes:write""#));
+    let unauthenticated =
+        answer(guard.decide(&Request { authorization: None, operation: Some(&delete) }).await.decision);
+    assert!(unauthenticated.www_authenticate.unwrap().ends_with(r#"scope="notes:read notes:write""#));
+    let mismatch = OperationInput { mcp_method: Some("tools/list".into()), ..call("delete_note") };
+    assert_eq!(answer(guard.decide(&ask(&header, &mismatch)).await.decision).status, 400);
+    let unknown = OperationInput { http_method: "POST".into(), ..Default::default() };
+    let response = answer(guard.decide(&ask(&header, &unknown)).await.decision);
+    assert_eq!(response.status, 400);
+    assert!(body(&response)["error_description"].as_str().unwrap().contains("parse the JSON body"));
+    let writer = fixture.token(|c| c["scope"] = json!("notes:read notes:write"));
+    let request = Request { authorization: Some(&writer), operation: Some(&delete) };
+    assert!(matches!(guard.decide(&request).await.decision, Decision::Authenticated(Some(_))));
 }
