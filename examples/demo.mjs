@@ -4,9 +4,13 @@
 // `--serve` keeps the servers up for your own MCP client.
 //
 //   node examples/demo.mjs [--door express|node|fetch|hono|fastify] [--serve]
+//   node examples/demo.mjs --profile [--door express|node]
 //
 // `--door` picks the front door the MCP server is guarded through: the server is the one of
 // examples/door-<door>.mjs (default: express). Each door file also runs this demo by itself.
+// `--profile` runs the step-up story of the mcp-2026-07-28 profile instead (examples/stepup-demo.mjs):
+// a notes server needing `notes:read`, and `notes:write` to delete a note; the SDK v2 client gets a
+// read token, is refused the delete with 403 insufficient_scope, re-authorizes and retries.
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,12 +128,18 @@ export const runIfMain = (moduleUrl, door) => {
 // Run as a script. No top-level await in this module: the door files import it, and it imports
 // the door file; its evaluation must not wait for the demo.
 if (isMain(import.meta.url)) {
-  const { values } = parseArgs({ options: { door: { type: 'string', default: 'express' }, serve: { type: 'boolean', default: false } }, strict: false });
-  if (!DOORS.includes(values.door)) {
+  const { values } = parseArgs({
+    options: { door: { type: 'string', default: 'express' }, serve: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } },
+    strict: false,
+  });
+  if (values.profile) {
+    import('./stepup-demo.mjs').then(({ runStepUpDemo }) => runStepUpDemo({ door: values.door })).catch(fail);
+  } else if (!DOORS.includes(values.door)) {
     console.error(`--door takes one of ${DOORS.join(', ')}`);
     process.exit(2);
+  } else {
+    import(`./door-${values.door}.mjs`)
+      .then(({ serveMcp, about }) => runDemo({ door: values.door, serveMcp, about, serve: values.serve }))
+      .catch(fail);
   }
-  import(`./door-${values.door}.mjs`)
-    .then(({ serveMcp, about }) => runDemo({ door: values.door, serveMcp, about, serve: values.serve }))
-    .catch(fail);
 }

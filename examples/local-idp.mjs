@@ -87,6 +87,12 @@ export const listenOnLoopback = async (server, port = 0) => {
  *   registered as provider scopes so clients may register with them.
  * @param {string}   [options.accountId='demo-user'] The account every login signs in (`sub`).
  * @param {number}   [options.ttl=3600]         Access token lifetime in seconds.
+ * @param {boolean}  [options.advisoryClientScope=false] Treat the `scope` a client registers with
+ *   (RFC 7591) as advisory: it is dropped from the registration, so the client may later ask for
+ *   any scope the provider supports. By default oidc-provider keeps it as an allow list and refuses
+ *   an authorization request for more (`invalid_scope`, "requested scope is not allowed"), which
+ *   breaks a step-up: an MCP client registers with the scopes of the first challenge and asks for
+ *   more when a 403 `insufficient_scope` names them.
  * @returns {Promise<LocalIdp>}
  */
 export async function startLocalIdp({
@@ -95,6 +101,7 @@ export async function startLocalIdp({
   scopes = ['read', 'write'],
   accountId = 'demo-user',
   ttl = 3600,
+  advisoryClientScope = false,
 } = {}) {
   const resources = new Set(toList(resource));
   const acceptAnyResource = resources.size === 0;
@@ -140,6 +147,19 @@ export async function startLocalIdp({
     claims: { openid: ['sub'] },
     pkce: { required: () => true },
     clientBasedCORS: () => true,
+    // Step-up: the registered `scope` is not an allow list. oidc-provider (v9) checks a client's
+    // registered `scope` on every authorization request; the extra-metadata validator runs on the
+    // metadata before the schema does (on registration and on every load), so `scope` is dropped there.
+    ...(advisoryClientScope
+      ? {
+          extraClientMetadata: {
+            properties: ['scope'],
+            validator(_ctx, key, _value, metadata) {
+              if (key === 'scope') delete metadata.scope;
+            },
+          },
+        }
+      : {}),
     async findAccount(_ctx, sub) {
       return {
         accountId: sub,
