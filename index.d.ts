@@ -885,9 +885,13 @@ export type BearerAuthConfig = {
    * The operation is read from the parsed JSON-RPC body (`req.body`; the fetch and Hono doors read
    * a clone) or else the `Mcp-Method` / `Mcp-Name` headers; headers that contradict the body, or a
    * POST whose operation cannot be known, get 400 `invalid_request`. With it the verified-token
-   * cache is not used. (The function form of the contract is not supported yet.)
+   * cache is not used. A function is called with each request of the operation (not for
+   * requests without one) and its list added; `undefined` adds nothing; a throw or a value that is
+   * not a list of strings is rethrown like a custom verify function's plain error.
    */
-  operationScopes?: Record<string, string[]>;
+  operationScopes?:
+    | Record<string, string[]>
+    | ((operation: { method: string; name?: string }) => string[] | undefined | Promise<string[] | undefined>);
   /**
    * Identifier of the protected resource. Adds the `resource_metadata` URL to 401 challenges,
    * and in resource server mode selects which configured resource the middleware protects.

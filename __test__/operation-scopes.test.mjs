@@ -139,8 +139,42 @@ for (const profile of ['compat', 'mcp-2026-07-28']) {
   });
 }
 
-test('the function form is refused at setup (not supported yet); offline_access is refused under the profile', T, () => {
-  assert.throws(() => mcpAuth('compat').bearerAuth('jwt', { ...options, operationScopes: () => ['x'] }), TypeError);
+test('the function form: called with { method, name } for each request of the operation, awaited; undefined adds nothing; a throw or a non-list is rethrown', T, async () => {
+  const calls = [];
+  const operationScopes = async (op) => {
+    calls.push(op);
+    if (op.name === 'boom') throw new Error('scope lookup failed');
+    if (op.name === 'odd') return 'notes:write';
+    return op.name === 'delete_note' ? ['notes:write'] : undefined;
+  };
+  const app = express()
+    .use(express.json())
+    .use(mcpAuth('mcp-2026-07-28').bearerAuth('jwt', { resource: RESOURCE, requiredScopes: ['notes:read'], operationScopes }))
+    .use((req, res) => res.json({ ok: true }))
+    .use((error, req, res, next) => res.status(599).json({ rethrown: error.message }));
+  const server = http.createServer(app);
+  servers.push(server);
+  const url = await listen(server);
+  const reader = token('notes:read');
+  assert.equal((await send(url, { authorization: reader, body: rpc('tools/list') })).status, 200);
+  const refused = await send(url, { authorization: reader, body: rpc('tools/call', { name: 'delete_note' }) });
+  assert.equal(refused.status, 403);
+  assert.equal(parseChallenge(refused.challenge).params.scope, 'notes:read notes:write');
+  assert.deepEqual(calls.slice(0, 2), [{ method: 'tools/list' }, { method: 'tools/call', name: 'delete_note' }]);
+  assert.deepEqual(await send(url, { authorization: reader, body: rpc('tools/call', { name: 'boom' }) }), {
+    status: 599,
+    challenge: null,
+    body: { rethrown: 'scope lookup failed' },
+  });
+  const odd = await send(url, { authorization: reader, body: rpc('tools/call', { name: 'odd' }) });
+  assert.equal(odd.status, 599);
+  assert.match(odd.body.rethrown, /must return a list of scopes/);
+  const before = calls.length;
+  assert.equal((await send(url, { method: 'GET', authorization: reader })).status, 200);
+  assert.equal(calls.length, before, 'not called for a request without an operation');
+});
+
+test('malformed maps are a TypeError at setup; offline_access is refused under the profile', T, () => {
   assert.throws(() => mcpAuth('compat').bearerAuth('jwt', { ...options, operationScopes: { 'tools/list': 'x' } }), TypeError);
   assert.throws(
     () => mcpAuth('mcp-2026-07-28').bearerAuth('jwt', { ...options, operationScopes: { 'tools/call': ['offline_access'] } }),

@@ -58,6 +58,7 @@ export class BearerFlow {
   #verifyAccessToken;
   #issuer;
   #showErrorDetails;
+  #operationScopesFunction;
 
   /** `verifyAccessToken`: the caller's verify function, `undefined` for the core's JWT verifier. */
   constructor(guard, { verifyAccessToken, issuer, showErrorDetails, operationScopes }) {
@@ -66,9 +67,34 @@ export class BearerFlow {
     this.#issuer = issuer;
     this.#showErrorDetails = showErrorDetails;
     this.readsOperation = operationScopes !== undefined && operationScopes !== null;
+    if (typeof operationScopes === 'function') this.#operationScopesFunction = operationScopes;
   }
 
   decide(authorizationValue, operation) {
+    if (this.#operationScopesFunction && operation !== undefined) {
+      return this.#withFunctionScopes(operation).then((scoped) => this.#decide(authorizationValue, scoped));
+    }
+    return this.#decide(authorizationValue, operation);
+  }
+
+  /** The operation with the scopes the `operationScopes` function gives for each of its requests
+   * (called only when the request carries an operation; what it throws is rethrown). */
+  async #withFunctionScopes(operation) {
+    const operations = JSON.parse(callSync(() => binding.resolveOperations(operation)) ?? 'null');
+    if (!operations?.length) return operation;
+    const extraScopes = [];
+    for (const { method, name } of operations) {
+      const scopes = await this.#operationScopesFunction(name === null ? { method } : { method, name });
+      if (scopes === undefined) continue;
+      if (!Array.isArray(scopes) || scopes.some((scope) => typeof scope !== 'string')) {
+        throw new TypeError('`operationScopes` must return a list of scopes, or undefined.');
+      }
+      extraScopes.push(...scopes);
+    }
+    return JSON.stringify({ ...JSON.parse(operation), extraScopes });
+  }
+
+  #decide(authorizationValue, operation) {
     if (this.#verifyAccessToken) return this.#decideCallerVerified(authorizationValue, operation);
     const authorization = authorizationOf(authorizationValue);
     const encoded = callSync(() => binding.guardDecide(this.#guard, authorization, operation));

@@ -2,12 +2,9 @@
 // into the core's types), and jose's `customFetch` wrapped for the addon.
 import { decodeJwksRequest, encodeJwksAnswer, jsonArg } from './codec.js';
 
-/** `operationScopes` as the addon takes it: a map of scope lists (the function form is not
- * supported yet: a TypeError, when the middleware is created). */
-const operationScopesOf = (value) => {
-  if (typeof value === 'function') throw new TypeError('`operationScopes` as a function is not supported yet: give a map of scope lists.');
-  return value;
-};
+/** `operationScopes` as the addon takes it: a map of scope lists (the function form's scopes come
+ * with each request's operation, see lib/bearer.js). */
+const operationScopesOf = (value) => (typeof value === 'function' ? {} : value);
 
 /** Marks an `MCPAuth` middleware whose issuer rule is its verifier's trusted issuers. */
 export const TRUSTED_ISSUERS = Symbol('trusted issuers');

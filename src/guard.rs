@@ -7,6 +7,7 @@ use crate::options::operation_input;
 use crate::options::BearerSettings;
 use crate::throw::{js, json_arg, to_js};
 use mcp_auth_core::bearer::Thrown;
+use mcp_auth_core::operation::resolve;
 use mcp_auth_core::pipeline::{Guard, Request};
 use mcp_auth_core::profile::Profile;
 use napi::bindgen_prelude::{External, PromiseRaw};
@@ -50,6 +51,19 @@ pub fn guard_decide_async<'env>(
         let request = Request { authorization: authorization.as_deref(), operation: operation.as_ref() };
         Ok(encode_outcome(&guard.decide(&request).await))
     })
+}
+
+/// The operations of a request as the core resolves them (`[{ method, name? }]`), for the
+/// function form of `operationScopes`; `null` when they cannot be known (the decision answers
+/// that request 400).
+#[napi(catch_unwind)]
+pub fn resolve_operations(operation: String) -> Result<Option<String>> {
+    let input = operation_input(&operation).map_err(to_js)?;
+    Ok(resolve(&input).ok().map(|operations| {
+        let listed: Vec<serde_json::Value> =
+            operations.iter().map(|op| serde_json::json!({ "method": op.method, "name": op.name })).collect();
+        serde_json::Value::Array(listed).to_string()
+    }))
 }
 
 /// After the caller verified the token: the policy on `{ issuer, audience, scopes }`.

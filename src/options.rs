@@ -232,6 +232,7 @@ pub fn operation_input(json_text: &str) -> AuthResult<OperationInput> {
         body,
         mcp_method: text(&input, "mcpMethod"),
         mcp_name: text(&input, "mcpName"),
+        extra_scopes: string_list(input.get("extraScopes")).unwrap_or_default(),
     })
 }
 

@@ -100,6 +100,10 @@ const jwtAuth: RequestHandler = mcpAuth.bearerAuth('jwt', {
   requiredScopes: ['read'],
   impliedScopes: { admin: ['write'], write: ['read'] },
   operationScopes: { 'tools/call:delete_note': ['write'], 'tools/list': [] },
+});
+mcpAuth.bearerAuth('jwt', {
+  resource,
+  operationScopes: async ({ method, name }) => (method === 'tools/call' && name === 'delete_note' ? ['write'] : undefined),
   showErrorDetails: true,
   jwtVerify: { clockTolerance: 60 },
   remoteJwkSet: { timeoutDuration: 5000 },

@@ -44,6 +44,8 @@ pub struct OperationInput {
     pub body: Option<Vec<Message>>,
     pub mcp_method: Option<String>,
     pub mcp_name: Option<String>,
+    /// Scopes the `operationScopes` function gave for these operations.
+    pub extra_scopes: Vec<String>,
 }
 
 /// A header value as MCP clients send it: plain, or `=?base64?<base64 of UTF-8>?=`.
@@ -95,9 +97,9 @@ pub fn resolve(input: &OperationInput) -> Result<Vec<Operation>, &'static str> {
 pub struct OperationScopes(pub HashMap<String, Vec<String>>);
 
 impl OperationScopes {
-    /// `required`, then each operation's method entry and method-and-name entry, without
-    /// duplicates.
-    pub fn needed(&self, required: &[String], operations: &[Operation]) -> Vec<String> {
+    /// `required`, then each operation's method entry and method-and-name entry, then `extra`
+    /// (the function form's), without duplicates.
+    pub fn needed(&self, required: &[String], operations: &[Operation], extra: &[String]) -> Vec<String> {
         let mut needed: Vec<String> = Vec::new();
         let mut add = |scopes: &[String]| {
             for scope in scopes {
@@ -117,6 +119,7 @@ impl OperationScopes {
                 }
             }
         }
+        add(extra);
         needed
     }
 }
@@ -135,6 +138,7 @@ mod tests {
             body,
             mcp_method: mcp_method.map(str::to_string),
             mcp_name: mcp_name.map(str::to_string),
+            extra_scopes: Vec::new(),
         }
     }
 
@@ -171,8 +175,8 @@ mod tests {
             ("tools/call".to_string(), vec!["tools".to_string()]),
             ("tools/call:delete".to_string(), vec!["write".to_string(), "read".to_string()]),
         ]));
-        let needed = scopes.needed(&["read".to_string()], &[op("tools/call", Some("delete"))]);
-        assert_eq!(needed, ["read", "tools", "write"]);
-        assert_eq!(scopes.needed(&["read".to_string()], &[]), ["read"]);
+        let needed = scopes.needed(&["read".to_string()], &[op("tools/call", Some("delete"))], &["x".to_string()]);
+        assert_eq!(needed, ["read", "tools", "write", "x"]);
+        assert_eq!(scopes.needed(&["read".to_string()], &[], &[]), ["read"]);
     }
 }

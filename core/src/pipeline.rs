@@ -255,7 +255,8 @@ impl Guard {
         self.policy.check_identity(issuer, audience)?;
         let operations = resolve(operation.unwrap_or(&OperationInput::default()))
             .map_err(|why| bearer_error("invalid_request").with_message(why))?;
-        let needed = operation_scopes.needed(&self.policy.required_scope_names(), &operations);
+        let extra = operation.map_or(&[][..], |input| input.extra_scopes.as_slice());
+        let needed = operation_scopes.needed(&self.policy.required_scope_names(), &operations, extra);
         self.policy.check_scopes(scopes, &needed.into_iter().map(Value::String).collect::<Vec<_>>())
     }
 
@@ -263,8 +264,9 @@ impl Guard {
     /// middleware has `operationScopes` and the operation can be read.
     fn needed_scopes(&self, operation: Option<&OperationInput>) -> Option<Vec<String>> {
         let operation_scopes = self.policy.operation_scopes.as_ref()?;
-        let operations = resolve(operation?).ok()?;
-        Some(operation_scopes.needed(&self.policy.required_scope_names(), &operations))
+        let operation = operation?;
+        let operations = resolve(operation).ok()?;
+        Some(operation_scopes.needed(&self.policy.required_scope_names(), &operations, &operation.extra_scopes))
     }
 
     /// The answer to an error raised outside the core during the request.
