@@ -333,6 +333,8 @@ impl Guard {
 }
 
 #[cfg(test)]
+mod fixture_tests;
+#[cfg(test)]
 mod pipeline_tests;
 #[cfg(test)]
 mod profile_tests;

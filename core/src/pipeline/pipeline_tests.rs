@@ -1,48 +1,19 @@
 //! Every row of the bearer behavior table through the pipeline, with a real JWKS and metadata
 //! server on 127.0.0.1 and tokens signed by a generated ES256 key.
 
+use super::fixture_tests::{answer, body, decide, now_s, Fixture};
 use super::*;
 use crate::bearer::ErrorResponse;
 use crate::error::ErrorKind;
 use crate::mcp_auth::{Config, ResourceConfig, ServerConfig};
 use crate::metadata::well_known::ServerType;
-use crate::tests::support::{serve, Answer, Server, SigningKey};
+use crate::tests::support::{Answer, SigningKey};
 use crate::token_cache::DEFAULT_LIMITS;
-use serde_json::Map;
 
 const RESOURCE: &str = "https://api.example.com/mcp";
 const CHALLENGE_TAIL: &str = r#"resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp""#;
 
-struct Fixture {
-    server: Server,
-    key: SigningKey,
-    issuer: String,
-}
-
-fn now_s() -> f64 {
-    (now_ms() / 1000.0).floor()
-}
-
 impl Fixture {
-    async fn start() -> Self {
-        let key = SigningKey::generate("k1");
-        let server = serve(Answer::json(&json!({ "keys": [key.jwk()] }))).await;
-        let issuer = server.origin.clone();
-        Self { server, key, issuer }
-    }
-
-    fn metadata(&self) -> Map<String, Value> {
-        json!({
-            "issuer": self.issuer, "authorizationEndpoint": format!("{}/auth", self.issuer),
-            "tokenEndpoint": format!("{}/token", self.issuer), "responseTypesSupported": ["code"],
-            "codeChallengeMethodsSupported": ["S256"], "registrationEndpoint": format!("{}/reg", self.issuer),
-            "jwksUri": self.server.url,
-        })
-        .as_object()
-        .cloned()
-        .unwrap()
-    }
-
     fn auth(&self, server: ServerConfig) -> Arc<McpAuth> {
         let resource = ResourceConfig {
             metadata: json!({ "resource": RESOURCE }).as_object().cloned().unwrap(),
@@ -76,23 +47,8 @@ impl Fixture {
     }
 }
 
-async fn decide(guard: &Guard, authorization: Option<&str>) -> Decision {
-    guard.decide(&Request { authorization, operation: None }).await.decision
-}
-
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
-}
-
-fn answer(decision: Decision) -> ErrorResponse {
-    match decision {
-        Decision::Answer(response) => response,
-        other => panic!("expected an answer, got {other:?}"),
-    }
-}
-
-fn body(response: &ErrorResponse) -> Value {
-    serde_json::from_str(&response.body).unwrap()
 }
 
 /// A 401 with `code`, its challenge naming the resource metadata.

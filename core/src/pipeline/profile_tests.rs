@@ -2,50 +2,21 @@
 //! parameter a quoted-string), bodies, the canonical audience, token times, 503 while the key set
 //! cannot be fetched, the discovered issuer.
 
+use super::fixture_tests::{answer, body, decide, now_s, Fixture};
 use super::*;
-use crate::bearer::{BearerConfig, ErrorResponse};
+use crate::bearer::BearerConfig;
 use crate::mcp_auth::{Config, ResourceConfig, ServerConfig};
 use crate::metadata::well_known::ServerType;
 use crate::operation::OperationInput;
-use crate::tests::support::{serve, Answer, Server, SigningKey};
+use crate::tests::support::Answer;
 use std::time::Duration;
 
 const RESOURCE: &str = "https://api.example.com/mcp";
 const METADATA_URL: &str = "https://api.example.com/.well-known/oauth-protected-resource/mcp";
 
-struct Fixture {
-    server: Server,
-    key: SigningKey,
-    issuer: String,
-}
-
-fn now_s() -> f64 {
-    (now_ms() / 1000.0).floor()
-}
-
 impl Fixture {
-    async fn start() -> Self {
-        let key = SigningKey::generate("k1");
-        let server = serve(Answer::json(&json!({ "keys": [key.jwk()] }))).await;
-        let issuer = server.origin.clone();
-        Self { server, key, issuer }
-    }
-
-    fn metadata(&self) -> Value {
-        json!({
-            "issuer": self.issuer, "authorizationEndpoint": format!("{}/auth", self.issuer),
-            "tokenEndpoint": format!("{}/token", self.issuer), "responseTypesSupported": ["code"],
-            "codeChallengeMethodsSupported": ["S256"], "registrationEndpoint": format!("{}/reg", self.issuer),
-            "jwksUri": self.server.url,
-        })
-    }
-
-    fn resolved(&self) -> ServerConfig {
-        ServerConfig::Resolved { metadata: Arc::new(self.metadata().as_object().cloned().unwrap()) }
-    }
-
     /// A profile guard for `bearerAuth('jwt', { resource, requiredScopes })`.
-    fn guard(&self, server: ServerConfig, required: Value) -> Guard {
+    fn profile_guard(&self, server: ServerConfig, required: Value) -> Guard {
         let resource = ResourceConfig {
             metadata: json!({ "resource": RESOURCE, "scopesSupported": ["read", "write", "offline_access"] })
                 .as_object()
@@ -75,13 +46,13 @@ impl Fixture {
 
     /// The same guard with `operationScopes`.
     fn guard_with_operations(&self, required: Value, operations: &[(&str, &[&str])]) -> Guard {
-        let mut guard = self.guard(self.resolved(), required);
+        let mut guard = self.profile_guard(self.resolved(), required);
         let scopes = operations.iter().map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()));
         guard.policy.operation_scopes = Some(crate::operation::OperationScopes(scopes.collect()));
         guard
     }
 
-    fn token(&self, change: impl FnOnce(&mut Value)) -> String {
+    fn profile_token(&self, change: impl FnOnce(&mut Value)) -> String {
         let mut claims = json!({ "iss": self.issuer, "sub": "alice", "aud": RESOURCE, "scope": "read",
                                  "exp": now_s() + 600.0, "iat": now_s() });
         change(&mut claims);
@@ -89,25 +60,10 @@ impl Fixture {
     }
 }
 
-async fn decide(guard: &Guard, authorization: Option<&str>) -> Decision {
-    guard.decide(&Request { authorization, operation: None }).await.decision
-}
-
-fn answer(decision: Decision) -> ErrorResponse {
-    match decision {
-        Decision::Answer(response) => response,
-        other => panic!("expected an answer, got {other:?}"),
-    }
-}
-
-fn body(response: &ErrorResponse) -> Value {
-    serde_json::from_str(&response.body).unwrap()
-}
-
 #[tokio::test]
 async fn no_credentials_401_without_an_error_code() {
     let fixture = Fixture::start().await;
-    let guard = fixture.guard(fixture.resolved(), json!(["read"]));
+    let guard = fixture.profile_guard(fixture.resolved(), json!(["read"]));
     for header in [None, Some("Basic dXNlcjpwYXNz"), Some("DPoP abc")] {
         let response = answer(decide(&guard, header).await);
         assert_eq!(response.status, 401);
@@ -116,7 +72,7 @@ async fn no_credentials_401_without_an_error_code() {
         assert_eq!(body(&response).as_object().unwrap().keys().collect::<Vec<_>>(), ["error_description"]);
     }
     // Without required scopes the challenge names the resource's, never `offline_access`.
-    let open = fixture.guard(fixture.resolved(), json!([]));
+    let open = fixture.profile_guard(fixture.resolved(), json!([]));
     let response = answer(decide(&open, None).await);
     assert!(response.www_authenticate.unwrap().ends_with(r#"scope="read write""#));
 }
@@ -124,7 +80,7 @@ async fn no_credentials_401_without_an_error_code() {
 #[tokio::test]
 async fn malformed_bearer_credentials_400() {
     let fixture = Fixture::start().await;
-    let guard = fixture.guard(fixture.resolved(), json!(["read"]));
+    let guard = fixture.profile_guard(fixture.resolved(), json!(["read"]));
     for header in ["Bearer", "bearer ", "Bearer a b", "Bearer a,b"] {
         let response = answer(decide(&guard, Some(header)).await);
         assert_eq!(response.status, 400, "{header}");
@@ -133,7 +89,7 @@ async fn malformed_bearer_credentials_400() {
         assert!(challenge.ends_with(&format!(r#"resource_metadata="{METADATA_URL}""#)));
         assert_eq!(body(&response)["error"], json!("invalid_request"));
     }
-    let spaced = fixture.token(|_| {}).replacen(' ', "   ", 1);
+    let spaced = fixture.profile_token(|_| {}).replacen(' ', "   ", 1);
     assert!(
         matches!(decide(&guard, Some(&spaced)).await, Decision::Authenticated(Some(_))),
         "spaces are one separator"
@@ -143,17 +99,17 @@ async fn malformed_bearer_credentials_400() {
 #[tokio::test]
 async fn invalid_tokens_401_invalid_token_with_scope() {
     let fixture = Fixture::start().await;
-    let guard = fixture.guard(fixture.resolved(), json!(["read"]));
+    let guard = fixture.profile_guard(fixture.resolved(), json!(["read"]));
     let remove = |name: &'static str| move |c: &mut Value| drop(c.as_object_mut().unwrap().remove(name));
     let cases: Vec<(&str, String)> = vec![
         ("malformed", "Bearer not.a.jwt".into()),
-        ("expired", fixture.token(|c| c["exp"] = json!(now_s() - 120.0))),
-        ("no exp", fixture.token(remove("exp"))),
-        ("exp over a year ahead", fixture.token(|c| c["exp"] = json!(now_s() + 367.0 * 86_400.0))),
-        ("iat ahead", fixture.token(|c| c["iat"] = json!(now_s() + 120.0))),
-        ("untrusted issuer", fixture.token(|c| c["iss"] = json!("https://evil.example.com"))),
-        ("other audience", fixture.token(|c| c["aud"] = json!("https://api.example.com/other"))),
-        ("no audience", fixture.token(remove("aud"))),
+        ("expired", fixture.profile_token(|c| c["exp"] = json!(now_s() - 120.0))),
+        ("no exp", fixture.profile_token(remove("exp"))),
+        ("exp over a year ahead", fixture.profile_token(|c| c["exp"] = json!(now_s() + 367.0 * 86_400.0))),
+        ("iat ahead", fixture.profile_token(|c| c["iat"] = json!(now_s() + 120.0))),
+        ("untrusted issuer", fixture.profile_token(|c| c["iss"] = json!("https://evil.example.com"))),
+        ("other audience", fixture.profile_token(|c| c["aud"] = json!("https://api.example.com/other"))),
+        ("no audience", fixture.profile_token(remove("aud"))),
     ];
     for (label, header) in cases {
         let response = answer(decide(&guard, Some(&header)).await);
@@ -169,20 +125,20 @@ async fn invalid_tokens_401_invalid_token_with_scope() {
 #[tokio::test]
 async fn canonical_audience_and_clock_tolerance() {
     let fixture = Fixture::start().await;
-    let guard = fixture.guard(fixture.resolved(), json!(["read"]));
+    let guard = fixture.profile_guard(fixture.resolved(), json!(["read"]));
     for audience in [json!("HTTPS://API.example.com:443/mcp/"), json!(["x", "https://api.example.com/mcp"])] {
-        let header = fixture.token(|c| c["aud"] = audience.clone());
+        let header = fixture.profile_token(|c| c["aud"] = audience.clone());
         assert!(matches!(decide(&guard, Some(&header)).await, Decision::Authenticated(Some(_))), "{audience}");
     }
-    let within_tolerance = fixture.token(|c| c["iat"] = json!(now_s() + 30.0));
+    let within_tolerance = fixture.profile_token(|c| c["iat"] = json!(now_s() + 30.0));
     assert!(matches!(decide(&guard, Some(&within_tolerance)).await, Decision::Authenticated(Some(_))));
 }
 
 #[tokio::test]
 async fn missing_scope_403_insufficient_scope() {
     let fixture = Fixture::start().await;
-    let guard = fixture.guard(fixture.resolved(), json!(["read", "notes:write"]));
-    let response = answer(decide(&guard, Some(&fixture.token(|_| {}))).await);
+    let guard = fixture.profile_guard(fixture.resolved(), json!(["read", "notes:write"]));
+    let response = answer(decide(&guard, Some(&fixture.profile_token(|_| {}))).await);
     assert_eq!(response.status, 403);
     let expected = format!(
         r#"Bearer error="insufficient_scope", scope="read notes:write", resource_metadata="{METADATA_URL}", error_description="The token does not contain the necessary scopes for this request.""#
@@ -196,18 +152,20 @@ async fn an_unreachable_key_set_503_a_misconfigured_server_500() {
     let fixture = Fixture::start().await;
     *fixture.server.answer.lock().unwrap() =
         Answer { status: "502 Bad Gateway", body: String::new(), delay: Duration::ZERO };
-    let guard = fixture.guard(fixture.resolved(), json!(["read"]));
-    let response = answer(decide(&guard, Some(&fixture.token(|_| {}))).await);
+    let guard = fixture.profile_guard(fixture.resolved(), json!(["read"]));
+    let response = answer(decide(&guard, Some(&fixture.profile_token(|_| {}))).await);
     assert_eq!((response.status, response.www_authenticate.as_deref(), response.retry_after), (503, None, Some(5)));
     assert_eq!(body(&response)["error"], json!("temporarily_unavailable"));
     // Back up: served again (the failure was not cached).
     *fixture.server.answer.lock().unwrap() = Answer::json(&json!({ "keys": [fixture.key.jwk()] }));
-    assert!(matches!(decide(&guard, Some(&fixture.token(|_| {}))).await, Decision::Authenticated(Some(_))));
+    assert!(matches!(decide(&guard, Some(&fixture.profile_token(|_| {}))).await, Decision::Authenticated(Some(_))));
 
     let mut metadata = fixture.metadata();
-    metadata.as_object_mut().unwrap().remove("jwksUri");
-    let misconfigured = ServerConfig::Resolved { metadata: Arc::new(metadata.as_object().cloned().unwrap()) };
-    let response = answer(decide(&fixture.guard(misconfigured, json!(["read"])), Some(&fixture.token(|_| {}))).await);
+    metadata.remove("jwksUri");
+    let misconfigured = ServerConfig::Resolved { metadata: Arc::new(metadata) };
+    let response = answer(
+        decide(&fixture.profile_guard(misconfigured, json!(["read"])), Some(&fixture.profile_token(|_| {}))).await,
+    );
     assert_eq!((response.status, response.retry_after), (500, None));
     assert_eq!(body(&response)["error"], json!("server_error"));
 }
@@ -217,18 +175,18 @@ async fn lazy_discovery_needs_the_same_issuer() {
     let fixture = Fixture::start().await;
     let mut metadata = fixture.metadata();
     metadata["issuer"] = json!(format!("{}/other", fixture.issuer));
-    let snake = crate::snake_case::snake_case_keys(metadata);
+    let snake = crate::snake_case::snake_case_keys(Value::Object(metadata));
     fixture.server.route("/.well-known/oauth-authorization-server", Answer::json(&snake));
     let discovery = ServerConfig::Discovery { issuer: json!(fixture.issuer), server_type: ServerType::OAuth };
-    let guard = fixture.guard(discovery, json!(["read"]));
-    let response = answer(decide(&guard, Some(&fixture.token(|_| {}))).await);
+    let guard = fixture.profile_guard(discovery, json!(["read"]));
+    let response = answer(decide(&guard, Some(&fixture.profile_token(|_| {}))).await);
     assert_eq!(response.status, 500);
     // Not cached: fixed, the next request passes.
     fixture.server.route(
         "/.well-known/oauth-authorization-server",
-        Answer::json(&crate::snake_case::snake_case_keys(fixture.metadata())),
+        Answer::json(&crate::snake_case::snake_case_keys(Value::Object(fixture.metadata()))),
     );
-    assert!(matches!(decide(&guard, Some(&fixture.token(|_| {}))).await, Decision::Authenticated(Some(_))));
+    assert!(matches!(decide(&guard, Some(&fixture.profile_token(|_| {}))).await, Decision::Authenticated(Some(_))));
 }
 
 #[test]
@@ -253,7 +211,7 @@ fn call(tool: &str) -> OperationInput {
 async fn operation_scopes_step_up() {
     let fixture = Fixture::start().await;
     let guard = fixture.guard_with_operations(json!(["notes:read"]), &[("tools/call:delete_note", &["notes:write"])]);
-    let header = fixture.token(|c| c["scope"] = json!("notes:read"));
+    let header = fixture.profile_token(|c| c["scope"] = json!("notes:read"));
     fn ask<'a>(header: &'a str, operation: &'a OperationInput) -> Request<'a> {
         Request { authorization: Some(header), operation: Some(operation) }
     }
@@ -279,7 +237,7 @@ async fn operation_scopes_step_up() {
     let response = answer(guard.decide(&ask(&header, &unknown)).await.decision);
     assert_eq!(response.status, 400);
     assert!(body(&response)["error_description"].as_str().unwrap().contains("parse the JSON body"));
-    let writer = fixture.token(|c| c["scope"] = json!("notes:read notes:write"));
+    let writer = fixture.profile_token(|c| c["scope"] = json!("notes:read notes:write"));
     let request = Request { authorization: Some(&writer), operation: Some(&delete) };
     assert!(matches!(guard.decide(&request).await.decision, Decision::Authenticated(Some(_))));
 }
