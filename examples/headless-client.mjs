@@ -3,8 +3,28 @@
 import crypto from 'node:crypto';
 import { followAuthorizationRedirects } from './local-idp.mjs';
 
-export class HeadlessOAuthProvider {
+/** What both providers keep in memory for the SDK: the client registration and the tokens. */
+class InMemoryCredentials {
+  clientInformation() {
+    return this._clientInformation;
+  }
+
+  saveClientInformation(info) {
+    this._clientInformation = info;
+  }
+
+  tokens() {
+    return this._tokens;
+  }
+
+  saveTokens(tokens) {
+    this._tokens = tokens;
+  }
+}
+
+export class HeadlessOAuthProvider extends InMemoryCredentials {
   constructor(redirectUrl, { clientName = 'mcp-auth-rs headless client' } = {}) {
+    super();
     this._redirectUrl = redirectUrl;
     this._clientName = clientName;
     this.authorizationUrls = [];
@@ -28,22 +48,6 @@ export class HeadlessOAuthProvider {
   state() {
     this._state = crypto.randomBytes(12).toString('base64url');
     return this._state;
-  }
-
-  clientInformation() {
-    return this._clientInformation;
-  }
-
-  saveClientInformation(info) {
-    this._clientInformation = info;
-  }
-
-  tokens() {
-    return this._tokens;
-  }
-
-  saveTokens(tokens) {
-    this._tokens = tokens;
   }
 
   saveCodeVerifier(verifier) {
@@ -77,8 +81,9 @@ export class HeadlessOAuthProvider {
  * endpoint the SDK discovered, follows the local IdP's redirects (auto login + consent) and
  * answers the `authorization_code` grant. `onAuthorization(event)` observes each run.
  */
-export class SelfAuthorizingOAuthProvider {
+export class SelfAuthorizingOAuthProvider extends InMemoryCredentials {
   constructor(redirectUri, { clientName = 'mcp-auth-rs headless client', onAuthorization } = {}) {
+    super();
     this._redirectUri = redirectUri;
     this._clientName = clientName;
     this._onAuthorization = onAuthorization;
@@ -94,22 +99,6 @@ export class SelfAuthorizingOAuthProvider {
       token_endpoint_auth_method: 'none',
       application_type: 'native',
     };
-  }
-
-  clientInformation() {
-    return this._clientInformation;
-  }
-
-  saveClientInformation(info) {
-    this._clientInformation = info;
-  }
-
-  tokens() {
-    return this._tokens;
-  }
-
-  saveTokens(tokens) {
-    this._tokens = tokens;
   }
 
   saveResourceUrl(resource) {
