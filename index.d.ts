@@ -927,6 +927,41 @@ type VerifyJwtConfig = {
    * set was refetched). On by default (1,000 tokens); `false` turns it off.
    */
   verifiedTokenCache?: boolean | { maxEntries?: number };
+  /**
+   * mcp-auth-rs: the claims `AuthInfo.scopes` is read from, instead of `scope` (else `scopes`):
+   * a top-level claim name (`'scp'`, `'permissions'`, `'https://example.com/roles'`) or, when no
+   * such claim exists, a dotted path (`'realm_access.roles'`). Each value is a space-separated
+   * string or a list; the scopes are their union in order of first appearance.
+   * @throws {TypeError} at setup for an empty list (or with a custom verify function).
+   */
+  scopeClaims?: string[];
+  /**
+   * mcp-auth-rs: RFC 7662 token introspection. Required by `bearerAuth('introspection')`, which
+   * introspects every token; with `bearerAuth('jwt')`, tokens that are not JWTs are introspected
+   * and JWTs are verified locally.
+   */
+  introspection?: IntrospectionConfig;
+};
+
+/** mcp-auth-rs: how a middleware introspects opaque tokens (RFC 7662). */
+export type IntrospectionConfig = {
+  /** The client the resource server authenticates as at the introspection endpoint. */
+  clientId: string;
+  clientSecret?: string;
+  /** Default: `'client_secret_basic'` with a secret, else `'none'`. */
+  authMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
+  /** Which of the resource's authorization servers to ask; required when it has several. */
+  issuer?: string;
+  /** Default: that server's metadata `introspection_endpoint`. */
+  endpoint?: string;
+  /** How long (ms) an active answer is reused, never past its `exp`. Default `60000`. */
+  cacheMaxAge?: number;
+  /** How long (ms) an inactive answer is reused. Default `0`. */
+  inactiveCacheMaxAge?: number;
+  /** Limit (ms) of one introspection exchange. Default `5000`. */
+  timeoutDuration?: number;
+  /** Bound of the answer cache. Default `10000`. */
+  maxEntries?: number;
 };
 
 /**
@@ -1007,8 +1042,12 @@ export type ResourceServerModeConfig = {
 /** Configuration of {@link MCPAuth}: resource server mode, or the legacy authorization server mode. */
 export type MCPAuthConfig = AuthServerModeConfig | ResourceServerModeConfig;
 
-/** Built-in token verification modes of `bearerAuth`. */
-export type VerifyAccessTokenMode = 'jwt';
+/**
+ * Built-in token verification modes of `bearerAuth`: `'jwt'` (local verification against the
+ * issuer's JWK Set) and, in mcp-auth-rs, `'introspection'` (RFC 7662; needs the `introspection`
+ * option).
+ */
+export type VerifyAccessTokenMode = 'jwt' | 'introspection';
 
 /**
  * Entry point of the library: holds the authorization server / protected resource

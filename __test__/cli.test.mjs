@@ -46,17 +46,22 @@ describe('mcp-auth-rs check: the local OpenID provider', { timeout: 60_000 }, ()
     const { code, stdout, stderr } = await cli('check', idp.issuer, '--type', 'oidc');
     assert.equal(code, 0, stderr + stdout);
     assert.match(stdout, /^mcp-auth-rs check http:\/\/127\.0\.0\.1:\d+ \(oidc\)$/m);
-    for (const id of ['metadata', 'issuer', 'authorization_code_grant', 'code_response_type', 'pkce_s256', 'dynamic_client_registration', 'jwks']) {
+    for (const id of ['metadata', 'issuer', 'authorization_code_grant', 'code_response_type', 'pkce_s256', 'dynamic_client_registration', 'jwks', 'introspection_endpoint']) {
       assert.equal(line(stdout, id)[0], '✔', id);
     }
     assert.match(line(stdout, 'metadata')[1], /openid-configuration/);
     assert.match(line(stdout, 'pkce_s256')[1], /S256/);
     assert.match(line(stdout, 'dynamic_client_registration')[1], /registration_endpoint: http:\/\/127\.0\.0\.1:\d+\/reg/);
     assert.match(line(stdout, 'jwks')[1], /1 usable key \(RS256 2048-bit/);
+    // oidc-provider advertises its introspection endpoint without introspection_endpoint_auth_methods_supported
+    const introspection = line(stdout, 'introspection_endpoint')[1];
+    assert.ok(introspection.startsWith(`${idp.issuer}/token/introspection; no introspection_endpoint_auth_methods_supported (RFC 8414: `), introspection);
+    assert.match(introspection, /; authMethod 'client_secret_basic' picked from token_endpoint_auth_methods_supported: \[client_secret_basic, .*none\] \(the token endpoint's, only a hint\); /);
+    assert.ok(introspection.includes("bearerAuth('introspection', { resource, introspection: { clientId, clientSecret, authMethod: 'client_secret_basic' } })"), introspection);
     const [symbol, message] = line(stdout, 'resource_indicators');
     assert.equal(symbol, '⚠');
     assert.match(message, /not advertised/);
-    assert.match(stdout, /^Result: usable with mcp-auth-rs \(7 ✔, 1 ⚠, 0 ✖\)$/m);
+    assert.match(stdout, /^Result: usable with mcp-auth-rs \(8 ✔, 1 ⚠, 0 ✖\)$/m);
   });
 
   test('--json: a machine-readable report', async () => {
@@ -72,6 +77,7 @@ describe('mcp-auth-rs check: the local OpenID provider', { timeout: 60_000 }, ()
     assert.equal(byId.pkce_s256.status, 'pass');
     assert.equal(byId.dynamic_client_registration.status, 'pass');
     assert.equal(byId.jwks.status, 'pass');
+    assert.equal(byId.introspection_endpoint.status, 'pass');
     assert.equal(byId.resource_indicators.status, 'warn');
     for (const c of report.checks) {
       assert.deepEqual(Object.keys(c), ['id', 'status', 'message']);
@@ -102,7 +108,7 @@ describe('mcp-auth-rs check: the local OpenID provider', { timeout: 60_000 }, ()
     const [stepSymbol, stepMessage] = line(stdout, 'step_up');
     assert.equal(stepSymbol, 'ℹ');
     assert.match(stepMessage, /403 insufficient_scope .*oidc-provider .*invalid_scope: let clients request scopes beyond their registration/);
-    assert.match(stdout, /^Result: usable with mcp-auth-rs under the mcp-2026-07-28 profile \(8 ✔, 1 ⚠, 0 ✖, 1 ℹ\)$/m);
+    assert.match(stdout, /^Result: usable with mcp-auth-rs under the mcp-2026-07-28 profile \(9 ✔, 1 ⚠, 0 ✖, 1 ℹ\)$/m);
 
     const json = await cli('check', idp.issuer, '--type', 'oidc', '--profile', 'mcp-2026-07-28', '--json');
     assert.equal(json.code, 0);
@@ -120,6 +126,7 @@ describe('mcp-auth-rs check: the local OpenID provider', { timeout: 60_000 }, ()
         ['pkce_s256', 'pass'],
         ['dynamic_client_registration', 'pass'],
         ['jwks', 'pass'],
+        ['introspection_endpoint', 'pass'],
         ['resource_indicators', 'warn'],
         ['scopes', 'pass'],
         ['step_up', 'info'],
@@ -133,11 +140,17 @@ describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 },
   let issuer;
   let published = [GOOD_KEY];
   /**
-   * Metadata that passes every check (the fake server's, with grant types), with `overrides`
-   * applied (undefined deletes); a JWKS of `keys`, or the JWKS fault `jwks` (e.g. 404).
+   * Metadata that passes every check (the fake server's, with grant types and an introspection
+   * endpoint), with `overrides` applied (undefined deletes); a JWKS of `keys`, or the JWKS fault
+   * `jwks` (e.g. 404).
    */
   const serve = (overrides = {}, { keys = [GOOD_KEY], jwks = 'ok' } = {}) => {
-    const changes = { grant_types_supported: ['authorization_code', 'refresh_token'], ...overrides };
+    const changes = {
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      introspection_endpoint: `${issuer}/introspect`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic'],
+      ...overrides,
+    };
     published = keys;
     as.set({
       jwks,
@@ -160,7 +173,7 @@ describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 },
     assert.equal(code, 0, stdout);
     assert.match(stdout, /\(oauth\)$/m);
     assert.deepEqual(line(stdout, 'resource_indicators'), ['✔', 'resource_indicators_supported: true (RFC 8707 resource indicators)']);
-    assert.match(stdout, /\(8 ✔, 0 ⚠, 0 ✖\)/);
+    assert.match(stdout, /\(9 ✔, 0 ⚠, 0 ✖\)/);
   });
 
   test('no PKCE', async () => {
@@ -170,7 +183,7 @@ describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 },
     const [symbol, message] = line(stdout, 'pkce_s256');
     assert.equal(symbol, '✖');
     assert.match(message, /Proof Key for Code Exchange.*code_challenge_methods_supported: absent/);
-    assert.match(stdout, /^Result: NOT usable with mcp-auth-rs \(6 ✔, 1 ⚠, 1 ✖\)$/m);
+    assert.match(stdout, /^Result: NOT usable with mcp-auth-rs \(7 ✔, 1 ⚠, 1 ✖\)$/m);
   });
 
   test('PKCE without S256, no code flow, no registration endpoint', async () => {
@@ -225,6 +238,101 @@ describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 },
     assert.match(line(mixed.stdout, 'jwks')[1], /1 usable key \(RS256 2048-bit kid good\); unusable: RS256 1024-bit kid small/);
   });
 
+  /** The `introspection_endpoint` check of a run, from the human output and from `--json`. */
+  const introspectionOf = async (...args) => {
+    const human = await cli('check', issuer, ...args);
+    const json = await cli('check', issuer, ...args, '--json');
+    const report = JSON.parse(json.stdout);
+    const entry = report.checks.find((c) => c.id === 'introspection_endpoint');
+    assert.ok(entry, json.stdout);
+    const [symbol, message] = line(human.stdout, 'introspection_endpoint');
+    assert.equal(entry.message, message);
+    assert.equal(symbol, { pass: '✔', warn: '⚠' }[entry.status], `${entry.status} ${symbol}`);
+    assert.equal(json.code, human.code);
+    // after jwks, before resource_indicators
+    const ids = report.checks.map((c) => c.id);
+    assert.equal(ids.indexOf('introspection_endpoint'), ids.indexOf('jwks') + 1, ids.join());
+    return { code: human.code, ok: report.ok, status: entry.status, message, stdout: human.stdout };
+  };
+  const BASIC = "bearerAuth('introspection', { resource, introspection: { clientId, clientSecret, authMethod: 'client_secret_basic' } })";
+  const POST = "bearerAuth('introspection', { resource, introspection: { clientId, clientSecret, authMethod: 'client_secret_post' } })";
+  const NONE = "bearerAuth('introspection', { resource, introspection: { clientId, authMethod: 'none' } })";
+  const FALLBACK = "(or bearerAuth('jwt', { resource, introspection }): JWTs verified locally, other tokens introspected)";
+
+  test('introspection: endpoint and methods advertised: ✔ with the authMethod to use (basic first, then post, then none)', async () => {
+    for (const [methods, use] of [
+      [['client_secret_basic'], BASIC],
+      [['client_secret_post', 'client_secret_basic'], BASIC],
+      [['private_key_jwt', 'client_secret_post'], POST],
+      [['tls_client_auth', 'none'], NONE],
+      [['none', 'client_secret_post'], POST],
+    ]) {
+      serve({ introspection_endpoint: `${issuer}/oauth2/introspect`, introspection_endpoint_auth_methods_supported: methods, resource_indicators_supported: true });
+      const { code, ok, status, message, stdout } = await introspectionOf();
+      assert.equal(code, 0, stdout);
+      assert.equal(ok, true);
+      assert.equal(status, 'pass', message);
+      assert.equal(message, `${issuer}/oauth2/introspect, introspection_endpoint_auth_methods_supported: [${methods.join(', ')}]: for opaque access tokens use ${use} ${FALLBACK}`);
+    }
+    assert.match((await cli('check', issuer)).stdout, /\(9 ✔, 0 ⚠, 0 ✖\)/);
+  });
+
+  test('introspection: endpoint without introspection_endpoint_auth_methods_supported: ✔, the token endpoint list is only a hint', async () => {
+    const lead = `${issuer}/introspect; no introspection_endpoint_auth_methods_supported (RFC 8414: learn the methods elsewhere, e.g. from the provider's documentation); `;
+    const cases = [
+      [undefined, `authMethod 'client_secret_basic' is bearerAuth's default with a clientSecret; for opaque access tokens use ${BASIC}`],
+      [['private_key_jwt', 'client_secret_post'], `authMethod 'client_secret_post' picked from token_endpoint_auth_methods_supported: [private_key_jwt, client_secret_post] (the token endpoint's, only a hint); for opaque access tokens use ${POST}`],
+      [['private_key_jwt'], `token_endpoint_auth_methods_supported: [private_key_jwt] (the token endpoint's, only a hint) names none of bearerAuth's methods; authMethod 'client_secret_basic' is bearerAuth's default with a clientSecret; for opaque access tokens use ${BASIC}`],
+    ];
+    for (const [tokenMethods, rest] of cases) {
+      serve({ introspection_endpoint_auth_methods_supported: undefined, token_endpoint_auth_methods_supported: tokenMethods });
+      const { code, status, message, stdout } = await introspectionOf();
+      assert.equal(code, 0, stdout);
+      assert.equal(status, 'pass', message);
+      assert.equal(message, `${lead}${rest} ${FALLBACK}`);
+    }
+  });
+
+  test('introspection: no introspection_endpoint is a warning, not a failure (JWTs do not need it)', async () => {
+    serve({ introspection_endpoint: undefined, introspection_endpoint_auth_methods_supported: undefined, resource_indicators_supported: true });
+    const { code, ok, status, message, stdout } = await introspectionOf();
+    assert.equal(code, 0, stdout);
+    assert.equal(ok, true);
+    assert.equal(status, 'warn');
+    assert.equal(
+      message,
+      "no introspection_endpoint (RFC 7662): fine when the provider issues JWT access tokens (bearerAuth('jwt')); " +
+        'opaque access tokens cannot be checked unless the provider has an introspection endpoint it does not advertise (then set introspection.endpoint)',
+    );
+    assert.match(stdout, /^Result: usable with mcp-auth-rs \(8 ✔, 1 ⚠, 0 ✖\)$/m);
+    // a method list without an endpoint says nothing
+    serve({ introspection_endpoint: undefined, resource_indicators_supported: true });
+    assert.equal((await introspectionOf()).status, 'warn');
+  });
+
+  test('introspection: methods that are none of client_secret_basic, client_secret_post, none: a warning', async () => {
+    for (const methods of [['private_key_jwt', 'client_secret_jwt', 'tls_client_auth'], ['Bearer'], []]) {
+      serve({ introspection_endpoint_auth_methods_supported: methods, resource_indicators_supported: true });
+      const { code, ok, status, message, stdout } = await introspectionOf();
+      assert.equal(code, 0, stdout);
+      assert.equal(ok, true);
+      assert.equal(status, 'warn', message);
+      assert.equal(
+        message,
+        `${issuer}/introspect, introspection_endpoint_auth_methods_supported: [${methods.join(', ')}]: none of the methods bearerAuth's introspection can use ` +
+          "(client_secret_basic, client_secret_post, none): opaque access tokens cannot be introspected; JWT access tokens (bearerAuth('jwt')) are not affected",
+      );
+      assert.match(stdout, /^Result: usable with mcp-auth-rs \(8 ✔, 1 ⚠, 0 ✖\)$/m);
+    }
+  });
+
+  test('introspection: the check runs under the profile too, and never fails it', async () => {
+    serve({ introspection_endpoint: undefined, resource_indicators_supported: true, scopes_supported: ['read'] });
+    const { code, status } = await introspectionOf('--profile', 'mcp-2026-07-28');
+    assert.equal(code, 0);
+    assert.equal(status, 'warn');
+  });
+
   const PROFILE = ['--profile', 'mcp-2026-07-28'];
 
   test('profile: scopes_supported and resource indicators advertised: all ✔ but the step-up advice, exit 0', async () => {
@@ -235,7 +343,7 @@ describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 },
     assert.match(line(stdout, 'resource_indicators')[1], /^resource_indicators_supported: true \(RFC 8707 resource indicators\): .*as the mcp-2026-07-28 profile requires$/);
     assert.deepEqual(line(stdout, 'scopes'), ['✔', 'scopes_supported: [read, write]: challenges (scope= in 401/403) can ask for [read, write]; requiredScopes should be among them']);
     assert.equal(line(stdout, 'step_up')[0], 'ℹ');
-    assert.match(stdout, /^Result: usable with mcp-auth-rs under the mcp-2026-07-28 profile \(9 ✔, 0 ⚠, 0 ✖, 1 ℹ\)$/m);
+    assert.match(stdout, /^Result: usable with mcp-auth-rs under the mcp-2026-07-28 profile \(10 ✔, 0 ⚠, 0 ✖, 1 ℹ\)$/m);
   });
 
   test('profile: no scopes_supported is a warning', async () => {
@@ -257,7 +365,7 @@ describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 },
       const [symbol, message] = line(stdout, 'scopes');
       assert.equal(symbol, '⚠', text);
       assert.ok(message.startsWith(`scopes_supported: ${text}: no scope a challenge can ask for (offline_access is never challenged)`), message);
-      assert.match(stdout, /\(8 ✔, 1 ⚠, 0 ✖, 1 ℹ\)$/m);
+      assert.match(stdout, /\(9 ✔, 1 ⚠, 0 ✖, 1 ℹ\)$/m);
     }
   });
 
@@ -283,7 +391,7 @@ describe('mcp-auth-rs check: broken authorization servers', { timeout: 60_000 },
     assert.equal(symbol, '✖');
     assert.ok(message.includes(`"https://login.example.com", expected "${issuer}"`), message);
     assert.match(message, /RFC 8414 §3\.3: must be identical\); the mcp-2026-07-28 profile refuses this metadata/);
-    assert.match(stdout, /^Result: NOT usable with mcp-auth-rs under the mcp-2026-07-28 profile \(7 ✔, 1 ⚠, 1 ✖, 1 ℹ\)$/m);
+    assert.match(stdout, /^Result: NOT usable with mcp-auth-rs under the mcp-2026-07-28 profile \(8 ✔, 1 ⚠, 1 ✖, 1 ℹ\)$/m);
     // the profile's checks still run
     assert.equal(line(stdout, 'scopes')[0], '✔');
     const compat = await cli('check', issuer);

@@ -3,9 +3,10 @@
 //
 // Tells whether an authorization server can guard an MCP server with mcp-auth-rs: fetches its
 // metadata the way `fetchServerConfig` does, runs `validateServerConfig`, and looks at what the
-// library needs beyond that (issuer equality, a usable JWKS). `--profile mcp-2026-07-28` looks at
-// what that opt-in profile needs besides (resource indicators for `aud`, the scopes the provider
-// can grant, step-up). Exit code: 0 when nothing failed, 1 when a check failed, 2 for a usage error.
+// library needs beyond that (issuer equality, a usable JWKS, an RFC 7662 introspection endpoint for
+// opaque tokens). `--profile mcp-2026-07-28` looks at what that opt-in profile needs besides
+// (resource indicators for `aud`, the scopes the provider can grant, step-up). Exit code: 0 when
+// nothing failed, 1 when a check failed, 2 for a usage error.
 import { parseArgs } from 'node:util';
 
 const PROFILES = ['compat', 'mcp-2026-07-28'];
@@ -133,6 +134,63 @@ function resourceIndicatorsCheck(document, profile) {
   };
 }
 
+/** The client authentication methods `bearerAuth`'s `introspection` option can use, in the order we advise them. */
+const INTROSPECTION_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+
+/** The `introspection` option for `method` (none: a public client, no secret). */
+const introspectionOption = (method) =>
+  method === 'none' ? "{ clientId, authMethod: 'none' }" : `{ clientId, clientSecret, authMethod: '${method}' }`;
+
+const introspectionUse = (method) =>
+  `for opaque access tokens use bearerAuth('introspection', { resource, introspection: ${introspectionOption(method)} }) ` +
+  "(or bearerAuth('jwt', { resource, introspection }): JWTs verified locally, other tokens introspected)";
+
+/**
+ * RFC 7662 token introspection, for opaque access tokens: whether the metadata names an
+ * `introspection_endpoint` (RFC 8414 §2) and which of the client authentication methods
+ * `bearerAuth`'s `introspection` option supports it accepts. Never ✖: JWT access tokens don't need it.
+ * ✔ endpoint and a usable method (or no method list: RFC 8414 leaves it to "other means");
+ * ⚠ no endpoint, or a method list without any method the library can use.
+ */
+function introspectionCheck(metadata, document) {
+  const endpoint = metadata.introspectionEndpoint ?? document?.introspection_endpoint;
+  if (typeof endpoint !== 'string' || endpoint === '') {
+    return {
+      status: 'warn',
+      message:
+        "no introspection_endpoint (RFC 7662): fine when the provider issues JWT access tokens (bearerAuth('jwt')); " +
+        'opaque access tokens cannot be checked unless the provider has an introspection endpoint it does not advertise ' +
+        '(then set introspection.endpoint)',
+    };
+  }
+  const methods = metadata.introspectionEndpointAuthMethodsSupported ?? document?.introspection_endpoint_auth_methods_supported;
+  if (Array.isArray(methods)) {
+    const pick = INTROSPECTION_AUTH_METHODS.find((method) => methods.includes(method));
+    const listed = `${endpoint}, introspection_endpoint_auth_methods_supported: ${list(methods)}`;
+    if (!pick) {
+      return {
+        status: 'warn',
+        message:
+          `${listed}: none of the methods bearerAuth's introspection can use (${INTROSPECTION_AUTH_METHODS.join(', ')}): ` +
+          "opaque access tokens cannot be introspected; JWT access tokens (bearerAuth('jwt')) are not affected",
+      };
+    }
+    return { status: 'pass', message: `${listed}: ${introspectionUse(pick)}` };
+  }
+  const tokenMethods = metadata.tokenEndpointAuthMethodsSupported ?? document?.token_endpoint_auth_methods_supported;
+  const hinted = Array.isArray(tokenMethods) ? INTROSPECTION_AUTH_METHODS.find((method) => tokenMethods.includes(method)) : undefined;
+  const tokenList = Array.isArray(tokenMethods) ? `token_endpoint_auth_methods_supported: ${list(tokenMethods)} (the token endpoint's, only a hint)` : '';
+  const basis = hinted
+    ? `authMethod '${hinted}' picked from ${tokenList}`
+    : `${tokenList ? `${tokenList} names none of bearerAuth's methods; ` : ''}authMethod 'client_secret_basic' is bearerAuth's default with a clientSecret`;
+  return {
+    status: 'pass',
+    message:
+      `${endpoint}; no introspection_endpoint_auth_methods_supported (RFC 8414: learn the methods elsewhere, e.g. from the ` +
+      `provider's documentation); ${basis}; ${introspectionUse(hinted ?? 'client_secret_basic')}`,
+  };
+}
+
 const OFFLINE_ACCESS = 'offline_access';
 
 /**
@@ -224,6 +282,8 @@ async function check(issuer, type, profile) {
 
   const jwks = await jwksCheck(binding, metadata.jwksUri);
   add('jwks', jwks.status, jwks.message);
+  const introspection = introspectionCheck(metadata, document);
+  add('introspection_endpoint', introspection.status, introspection.message);
   const resource = resourceIndicatorsCheck(document, profile);
   add('resource_indicators', resource.status, resource.message);
   if (strict) {

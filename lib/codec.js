@@ -82,12 +82,13 @@ export const encodeJwksAnswer = {
   failure: (message) => JSON.stringify({ error: message }),
 };
 
-/** AuthInfo from the addon's JSON (`{ clientId, scopes, claims }`), keys in the reference's order
- * (`audience` and `expiresAt` present even when the claims lack them). */
+/** AuthInfo from the addon's JSON (`{ clientId, scopes, claims, issuer? }`: `issuer` when the
+ * claims name none, as an introspection answer may), keys in the reference's order (`audience`
+ * and `expiresAt` present even when the claims lack them). */
 export const authInfoFrom = (json, token) => {
-  const { clientId, scopes, claims } = JSON.parse(json);
+  const { clientId, scopes, claims, issuer = claims.iss } = JSON.parse(json);
   return {
-    issuer: claims.iss,
+    issuer,
     clientId,
     scopes,
     token,

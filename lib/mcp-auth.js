@@ -96,19 +96,34 @@ const coreOf = (mcpAuth) => {
   return state;
 };
 
+/** The core's verification options a custom verify function builds its own AuthInfo without. */
+const coreOnlyOptions = ['scopeClaims', 'introspection'];
+
 /** The bearer flow of `mcpAuth.bearerAuth(modeOrVerify, config)`, for any door. */
 export const bearerFlowOf = (mcpAuth, modeOrVerify, config = {}) => {
   const { core } = coreOf(mcpAuth);
-  const { jwtVerify, remoteJwkSet, ...rest } = config;
+  const { jwtVerify, remoteJwkSet, introspection, ...rest } = config;
   const { resource } = rest;
   const verifier = callSync(() => core.verifierFor(resource ? String(resource) : undefined, typeof resource === 'string'));
   const callerVerified = (verifyAccessToken) =>
     callerVerifiedFlow({ verifyAccessToken, issuer: TRUSTED_ISSUERS, ...rest }, (settings) => core.callerGuard(verifier, settings));
-  if (typeof modeOrVerify === 'function') return callerVerified(modeOrVerify);
-  if (modeOrVerify !== 'jwt') return callerVerified(undefined);
-  const guard = callSync(() =>
-    core.jwtGuard(verifier, settingsJson(rest), jwtVerifyJson(jwtVerify), remoteJwkSetJson(remoteJwkSet), jwksFetchOf(remoteJwkSet)),
-  );
+  if (typeof modeOrVerify === 'function') {
+    const given = coreOnlyOptions.find((option) => config[option] !== undefined);
+    if (given) throw new TypeError(`\`${given}\` needs bearerAuth('jwt') or bearerAuth('introspection'): a custom verify function builds its own AuthInfo.`);
+    return callerVerified(modeOrVerify);
+  }
+  const introspectionJson = introspection === undefined || introspection === null ? undefined : jsonArg(introspection);
+  let guard;
+  if (modeOrVerify === 'introspection') {
+    if (!introspectionJson) throw new TypeError("bearerAuth('introspection') needs the `introspection` option: `{ clientId, clientSecret? }`.");
+    guard = callSync(() => core.introspectionGuard(verifier, settingsJson(rest), introspectionJson, jwtVerifyJson(jwtVerify)));
+  } else if (modeOrVerify === 'jwt') {
+    guard = callSync(() =>
+      core.jwtGuard(verifier, settingsJson(rest), jwtVerifyJson(jwtVerify), remoteJwkSetJson(remoteJwkSet), jwksFetchOf(remoteJwkSet), introspectionJson),
+    );
+  } else {
+    return callerVerified(undefined);
+  }
   // As in the reference, runtime `issuer`/`verifyAccessToken` keys replace the built-ins.
   if ('issuer' in rest || 'verifyAccessToken' in rest) return callerVerified(jwtVerifyFunction(guard));
   return new BearerFlow(guard, rest);

@@ -4,10 +4,11 @@
 use crate::codec::encode_error;
 use crate::guard::GuardRef;
 use crate::jwks_fetch::{custom_fetch, JwksFetchFunction};
-use crate::options::{jwks_options, mcp_auth_config, verify_options, BearerSettings};
+use crate::options::{introspection_options, jwks_options, mcp_auth_config, verify_options, BearerSettings};
 use crate::throw::{js, json_arg, to_js};
 use mcp_auth_core::bearer::IssuerRule;
 use mcp_auth_core::error::AuthError;
+use mcp_auth_core::introspection::Introspector;
 use mcp_auth_core::mcp_auth::{McpAuth, ServerLocation};
 use mcp_auth_core::pipeline::{Guard, JwtVerifier};
 use mcp_auth_core::profile::{Profile, DEFAULT_CLOCK_TOLERANCE_S};
@@ -83,7 +84,7 @@ impl McpAuthCore {
     }
 
     /// `bearerAuth('jwt')` of `verifier`. `jwks_fetch`: the JS layer's wrapper of jose's
-    /// `[customFetch]`.
+    /// `[customFetch]`; `introspection_json`: the `introspection` option (the JWT-first fallback).
     #[napi(catch_unwind)]
     pub fn jwt_guard(
         &self,
@@ -92,6 +93,7 @@ impl McpAuthCore {
         jwt_verify_json: String,
         remote_jwk_set_json: String,
         jwks_fetch: Option<JwksFetchFunction>,
+        introspection_json: Option<String>,
     ) -> Result<GuardRef> {
         let mut settings = js(BearerSettings::parse(&settings_json))?;
         let mut jwks = jwks_options(&json_arg(&remote_jwk_set_json)?);
@@ -99,17 +101,55 @@ impl McpAuthCore {
         let auth = self.auth()?;
         let jwt_verify = json_arg(&jwt_verify_json)?;
         let mut options = verify_options(&jwt_verify);
+        let introspector = introspection_json
+            .map(|json| self.introspector(verifier, &json, options.clock_tolerance, &settings))
+            .transpose()?;
         if auth.profile() == Profile::Mcp20260728 && jwt_verify.get("clockTolerance").is_none() {
             options.clock_tolerance = DEFAULT_CLOCK_TOLERANCE_S;
         }
-        let jwt = JwtVerifier::new(auth.clone(), verifier as usize, options, jwks);
+        let jwt = JwtVerifier::new(auth.clone(), verifier as usize, options, jwks)
+            .with_scope_claims(settings.scope_claims.clone());
         // Always the verifier's trusted issuers: a runtime `issuer` goes through a caller guard.
         settings.issuer = None;
         let config = settings.bearer_config(Some(jwt.trusted()));
         let (policy, answers) =
             js(config.policy_and_answers(auth.profile(), auth.scopes_supported(verifier as usize)))?;
-        let guard = Guard::with_jwt(policy, answers, jwt, settings.token_cache);
+        let guard = Guard::with_jwt(policy, answers, jwt, settings.token_cache).falling_back_to(introspector);
         Ok(External::new(Arc::new(guard)))
+    }
+
+    /// `bearerAuth('introspection')` of `verifier`: every token is introspected. `exp`/`nbf` of
+    /// answers are checked with `jwtVerify.clockTolerance` (seconds; default 0).
+    #[napi(catch_unwind)]
+    pub fn introspection_guard(
+        &self,
+        verifier: u32,
+        settings_json: String,
+        introspection_json: String,
+        jwt_verify_json: String,
+    ) -> Result<GuardRef> {
+        let mut settings = js(BearerSettings::parse(&settings_json))?;
+        let auth = self.auth()?;
+        let clock_tolerance = verify_options(&json_arg(&jwt_verify_json)?).clock_tolerance;
+        let introspector = self.introspector(verifier, &introspection_json, clock_tolerance, &settings)?;
+        settings.issuer = None;
+        let trusted = IssuerRule::Trusted(auth.trusted_issuers(verifier as usize));
+        let config = settings.bearer_config(Some(&trusted));
+        let (policy, answers) =
+            js(config.policy_and_answers(auth.profile(), auth.scopes_supported(verifier as usize)))?;
+        Ok(External::new(Arc::new(Guard::with_introspection(policy, answers, introspector))))
+    }
+
+    fn introspector(
+        &self,
+        verifier: u32,
+        introspection_json: &str,
+        clock_tolerance: f64,
+        settings: &BearerSettings,
+    ) -> Result<Introspector> {
+        let options = js(introspection_options(introspection_json))?;
+        let scope_claims = settings.scope_claims.clone();
+        js(Introspector::new(self.auth()?.clone(), verifier as usize, options, clock_tolerance, scope_claims))
     }
 
     /// `bearerAuth(verify)` of `verifier`: without an `issuer` in the settings, the verifier's

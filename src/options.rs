@@ -3,9 +3,10 @@
 //! string `"Infinity"`, dates as epoch milliseconds, values jose would refuse as `{}`.
 
 use crate::codec::{json_value, string_list};
-use mcp_auth_core::bearer::{BearerConfig, ImpliedScopes, IssuerRule};
+use mcp_auth_core::bearer::{BearerConfig, ImpliedScopes, IssuerRule, ScopeClaims};
 use mcp_auth_core::error::AuthError;
 use mcp_auth_core::error::AuthResult;
+use mcp_auth_core::introspection::IntrospectionOptions;
 use mcp_auth_core::jose::{duration_seconds, CheckStep, VerifyOptions};
 use mcp_auth_core::js_value::truthy;
 use mcp_auth_core::jwks::JwksOptions;
@@ -143,6 +144,8 @@ pub struct BearerSettings {
     show_error_details: bool,
     implied_scopes: Option<ImpliedScopes>,
     operation_scopes: Option<OperationScopes>,
+    /// `scopeClaims`: where the core's verifiers read scopes.
+    pub scope_claims: Option<ScopeClaims>,
     /// `None`: the verified-token cache is off.
     pub token_cache: Option<TokenCacheLimits>,
 }
@@ -173,6 +176,7 @@ impl BearerSettings {
             show_error_details: config.get("showErrorDetails").is_some_and(truthy),
             implied_scopes: scope_map(config.get("impliedScopes"), "impliedScopes")?.map(ImpliedScopes),
             operation_scopes: scope_map(config.get("operationScopes"), "operationScopes")?.map(OperationScopes),
+            scope_claims: scope_claims(config.get("scopeClaims"))?,
             token_cache,
         })
     }
@@ -195,6 +199,53 @@ impl BearerSettings {
             operation_scopes: self.operation_scopes.clone(),
         }
     }
+}
+
+/// `scopeClaims`: a list of claim names (absent or `null`: the reference's `scope` / `scopes`).
+fn scope_claims(value: Option<&Value>) -> AuthResult<Option<ScopeClaims>> {
+    let Some(value) = value.filter(|v| !v.is_null()) else { return Ok(None) };
+    let names = value.as_array().and_then(|items| items.iter().map(|v| v.as_str().map(str::to_string)).collect());
+    let names = names.ok_or_else(|| AuthError::type_error("`scopeClaims` must be a list of claim names."))?;
+    ScopeClaims::new(names).map(Some)
+}
+
+/// The `introspection` option of `bearerAuth`. Durations in milliseconds; a value of the wrong
+/// type is a `TypeError` (a missing `clientId` is the core's setup error).
+pub fn introspection_options(json_text: &str) -> AuthResult<IntrospectionOptions> {
+    let config = json_value(json_text)?;
+    let map = config.as_object().ok_or_else(|| AuthError::type_error("`introspection` must be an object."))?;
+    let text = |key: &str| -> AuthResult<Option<String>> {
+        match map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(_) => Err(AuthError::type_error(format!("`introspection.{key}` must be a string."))),
+        }
+    };
+    let amount = |key: &str| -> AuthResult<Option<f64>> {
+        match map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => value.as_f64().filter(|n| n.is_finite() && *n >= 0.0).map(Some).ok_or_else(|| {
+                AuthError::type_error(format!("`introspection.{key}` must be a finite number, 0 or more."))
+            }),
+        }
+    };
+    let duration = |key: &str, default: Duration| -> AuthResult<Duration> {
+        Ok(amount(key)?.map_or(default, |ms| Duration::from_secs_f64(ms / 1000.0)))
+    };
+    let defaults = IntrospectionOptions::default();
+    // A client id that is not a string is no client id (the setup error names it).
+    let client_id = map.get("clientId").and_then(Value::as_str).map(str::to_string);
+    Ok(IntrospectionOptions {
+        client_id,
+        client_secret: text("clientSecret")?,
+        auth_method: text("authMethod")?,
+        issuer: text("issuer")?,
+        endpoint: text("endpoint")?,
+        cache_max_age: duration("cacheMaxAge", defaults.cache_max_age)?,
+        inactive_cache_max_age: duration("inactiveCacheMaxAge", defaults.inactive_cache_max_age)?,
+        timeout: duration("timeoutDuration", defaults.timeout)?,
+        max_entries: amount("maxEntries")?.map_or(defaults.max_entries, |n| n as usize),
+    })
 }
 
 /// `impliedScopes` / `operationScopes`: `{ key: [scopes] }` (absent or `null`: none).
@@ -337,6 +388,30 @@ mod tests {
             assert!(BearerSettings::parse(invalid).is_err(), "{invalid}");
         }
         assert!(BearerSettings::parse(r#"{"impliedScopes":null}"#).unwrap().implied_scopes.is_none());
+    }
+
+    #[test]
+    fn introspection_options_from_json() {
+        let options = introspection_options(
+            r#"{"clientId":"rs","clientSecret":"s","cacheMaxAge":1500,"timeoutDuration":300,"maxEntries":5}"#,
+        )
+        .unwrap();
+        assert_eq!((options.client_id.as_deref(), options.client_secret.as_deref()), (Some("rs"), Some("s")));
+        assert_eq!((options.cache_max_age, options.timeout), (Duration::from_millis(1500), Duration::from_millis(300)));
+        assert_eq!((options.max_entries, options.inactive_cache_max_age), (5, Duration::ZERO));
+        assert_eq!(introspection_options(r#"{"clientId":5}"#).unwrap().client_id, None);
+        for invalid in [r#"[]"#, r#"{"cacheMaxAge":-1}"#, r#"{"timeoutDuration":"5s"}"#, r#"{"endpoint":5}"#] {
+            assert!(introspection_options(invalid).is_err(), "{invalid}");
+        }
+    }
+
+    #[test]
+    fn scope_claims_from_settings() {
+        let parsed = BearerSettings::parse(r#"{"scopeClaims":["scp","roles"]}"#).unwrap();
+        assert!(parsed.scope_claims.is_some());
+        for invalid in [r#"{"scopeClaims":[]}"#, r#"{"scopeClaims":"scp"}"#, r#"{"scopeClaims":["scp",1]}"#] {
+            assert!(BearerSettings::parse(invalid).is_err(), "{invalid}");
+        }
     }
 
     #[test]

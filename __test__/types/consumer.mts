@@ -406,7 +406,7 @@ new MCPAuthTokenVerificationError('token_verification_failed');
 
 // --- Things that must NOT compile ----------------------------------------------------------------
 
-// @ts-expect-error only the 'jwt' mode exists
+// @ts-expect-error only the 'jwt' and 'introspection' modes exist
 mcpAuth.bearerAuth('opaque');
 // @ts-expect-error the config must be one of the two modes
 new MCPAuth({ nonsense: true });
@@ -414,6 +414,10 @@ new MCPAuth({ nonsense: true });
 await fetchServerConfig('x', { type: 'saml' });
 // @ts-expect-error `type` is required
 await fetchServerConfigByWellKnownUrl('https://x/.well-known/openid-configuration', {});
+mcpAuth.bearerAuth('introspection', { resource: 'https://x/mcp', introspection: { clientId: 'rs', cacheMaxAge: 0 } });
+mcpAuth.bearerAuth('jwt', { resource: 'https://x/mcp', scopeClaims: ['realm_access.roles'], introspection: { clientId: 'rs' } });
+// @ts-expect-error introspection needs a clientId
+mcpAuth.bearerAuth('introspection', { introspection: { clientSecret: 's' } });
 // @ts-expect-error `issuer` is not a bearerAuth option
 mcpAuth.bearerAuth('jwt', { issuer });
 // @ts-expect-error jwtVerify options are only for the 'jwt' mode

@@ -82,7 +82,7 @@ app.use((req, _res, next) => {
 
 // --- Things that must NOT compile ----------------------------------------------------------------
 
-// @ts-expect-error only the 'jwt' mode exists
+// @ts-expect-error only the 'jwt' and 'introspection' modes exist
 bearerAuth(mcpAuth, 'opaque');
 // @ts-expect-error the verification function takes the token string
 bearerAuth(mcpAuth, (token: number) => ({ token: String(token), issuer, clientId: 'c', scopes: [] }));

@@ -69,7 +69,7 @@ app.register(protectedResourceMetadata, {});
 app.register(authorizationServerMetadata);
 // @ts-expect-error `mcpAuth` must be an MCPAuth instance
 app.register(protectedResourceMetadata, { mcpAuth: { protectedResources: [] } });
-// @ts-expect-error only the 'jwt' mode exists
+// @ts-expect-error only the 'jwt' and 'introspection' modes exist
 bearerAuth(mcpAuth, 'opaque');
 // @ts-expect-error the verification function takes the token string
 bearerAuth(mcpAuth, (token: Buffer) => ({ token: token.toString(), issuer, clientId: 'c', scopes: [] }));

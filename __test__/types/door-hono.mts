@@ -70,7 +70,7 @@ new Hono().get('/undeclared', (c) => {
   const info: AuthInfo = c.get('auth');
   return c.json(info);
 });
-// @ts-expect-error only the 'jwt' mode exists
+// @ts-expect-error only the 'jwt' and 'introspection' modes exist
 bearerAuth(mcpAuth, 'opaque');
 // @ts-expect-error the verification function must return an AuthInfo with `issuer`
 bearerAuth(mcpAuth, async (token: string) => ({ token, clientId: 'c', scopes: [] }));

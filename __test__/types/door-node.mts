@@ -75,7 +75,10 @@ const notResponse: Response = await metadata(req, res);
 void notResponse;
 // @ts-expect-error the handler needs the response too
 await auth(req);
-// @ts-expect-error only the 'jwt' mode exists
-bearerAuth(mcpAuth, 'introspection');
+// @ts-expect-error only the 'jwt' and 'introspection' modes exist
+bearerAuth(mcpAuth, 'opaque');
+bearerAuth(mcpAuth, 'introspection', { resource: 'https://x/mcp', scopeClaims: ['scp'], introspection: { clientId: 'rs', clientSecret: 's' } });
+// @ts-expect-error authMethod is one of the three client authentication methods
+bearerAuth(mcpAuth, 'introspection', { introspection: { clientId: 'rs', authMethod: 'private_key_jwt' } });
 // @ts-expect-error verifiedTokenCache takes a boolean or { maxEntries }
 bearerAuth(mcpAuth, 'jwt', { verifiedTokenCache: 'yes' });

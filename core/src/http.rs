@@ -1,8 +1,9 @@
-//! Outbound HTTP GET with the safety every call gets: an overall deadline, a body-size cap,
-//! an explicit redirect policy and no ambient proxy (the reference's `fetch` uses none either).
+//! Outbound HTTP (a GET, or a form POST) with the safety every call gets: an overall deadline, a
+//! body-size cap, an explicit redirect policy and no ambient proxy (the reference's `fetch` uses
+//! none either).
 
 use crate::error::SystemError;
-use reqwest::{redirect, Certificate, Client, Url};
+use reqwest::{redirect, Certificate, Client, RequestBuilder, Url};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -129,14 +130,37 @@ pub async fn get(
     headers: &[(String, String)],
     limits: FetchLimits,
 ) -> Result<Response, Failure> {
-    let client = client(redirects)?;
     // `fetch` sends `/x` for `http://h/x?` (an empty query is no query).
     let mut target = url.clone();
     if target.query() == Some("") {
         target.set_query(None);
     }
+    exchange(client(redirects)?.get(target), url, headers, limits).await
+}
+
+/// POSTs `form` (already `application/x-www-form-urlencoded`) to `url`, never following a
+/// redirect; answers as [`get`].
+pub async fn post_form(
+    url: &Url,
+    headers: &[(String, String)],
+    form: String,
+    limits: FetchLimits,
+) -> Result<Response, Failure> {
+    let request = client(Redirects::Refuse)?
+        .post(url.clone())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form);
+    exchange(request, url, headers, limits).await
+}
+
+/// Sends `request` with `headers`, within `limits` (the deadline covers the whole exchange).
+async fn exchange(
+    mut request: RequestBuilder,
+    url: &Url,
+    headers: &[(String, String)],
+    limits: FetchLimits,
+) -> Result<Response, Failure> {
     let exchange = async {
-        let mut request = client.get(target);
         for (name, value) in headers {
             request = request.header(name.as_str(), value.as_str());
         }

@@ -10,6 +10,7 @@ pub mod bearer;
 pub mod descriptions;
 pub mod error;
 pub mod http;
+pub mod introspection;
 pub mod jose;
 pub mod js_value;
 pub mod jwks;

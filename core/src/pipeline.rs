@@ -1,13 +1,17 @@
 //! The one request pipeline. A front door hands it the request as the pipeline reads it and writes
 //! back the decision it returns. The steps, in order:
 //! header → token → verified-token cache → unverified issuer (trusted before any fetch) →
-//! metadata → key → signature → claims → `AuthInfo` → policy → answer. A token checked by the
+//! metadata → key → signature → claims → `AuthInfo` → policy → answer. An opaque token goes to
+//! introspection instead (answer cache → endpoint → `AuthInfo` → policy). A token checked by the
 //! caller's own verify function leaves after the token step and comes back for the policy.
 
 use crate::bearer::bearer_error;
 use crate::bearer::token_error;
-use crate::bearer::{parse_authorization, unverified_issuer, Answers, AuthInfo, IssuerRule, Policy, Thrown};
+use crate::bearer::{
+    parse_authorization, unverified_issuer, Answers, AuthInfo, IssuerRule, Policy, ScopeClaims, Thrown,
+};
 use crate::error::{AuthError, ErrorKind};
+use crate::introspection::{is_jwt, Introspector};
 use crate::jose::{decode_payload, parse_compact, Claims, VerifyOptions};
 use crate::js_value::truthy;
 use crate::jwks::{CachedLookup, JwksOptions, RemoteKeySet};
@@ -74,7 +78,7 @@ impl From<AuthError> for Halt {
 
 /// Always, unlike the reference (which rethrows the `SyntaxError`): discovered metadata that is not
 /// JSON is an authorization-server failure, answered 500 like an invalid document.
-fn not_json_is_invalid_metadata(error: AuthError) -> AuthError {
+pub(crate) fn not_json_is_invalid_metadata(error: AuthError) -> AuthError {
     match error.kind {
         ErrorKind::Syntax => AuthError::auth_server("invalid_server_metadata")
             .with_cause(json!({ "message": error.message.unwrap_or_default() })),
@@ -93,6 +97,15 @@ pub struct JwtVerifier {
     trusted: IssuerRule,
     options: VerifyOptions,
     jwks_options: JwksOptions,
+    scope_claims: Option<ScopeClaims>,
+}
+
+/// What the token step produced. Lives on the stack for one request: boxing the larger variant
+/// would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Checked {
+    Jwt(Verified),
+    Introspected(Arc<crate::introspection::Introspected>),
 }
 
 /// A token that passed verification, and until when that may be remembered.
@@ -106,7 +119,17 @@ struct Verified {
 impl JwtVerifier {
     pub fn new(auth: Arc<McpAuth>, verifier: usize, options: VerifyOptions, jwks_options: JwksOptions) -> Self {
         let trusted = IssuerRule::Trusted(auth.trusted_issuers(verifier));
-        Self { auth, verifier, trusted, options, jwks_options }
+        Self { auth, verifier, trusted, options, jwks_options, scope_claims: None }
+    }
+
+    /// Scopes read from these claims instead of `scope` / `scopes`.
+    pub fn with_scope_claims(mut self, scope_claims: Option<ScopeClaims>) -> Self {
+        self.scope_claims = scope_claims;
+        self
+    }
+
+    pub fn clock_tolerance(&self) -> f64 {
+        self.options.clock_tolerance
     }
 
     /// The issuers this verifier trusts (the default issuer rule of its middleware).
@@ -149,7 +172,10 @@ impl JwtVerifier {
         let generation = key_set.generation();
         let key = key.map_err(|e| token_error(&e))?;
         // The payload decoded for the pre-check is the one whose signature is checked.
-        let auth_info = verify_access_token(&jws, &key, claims, &self.options)?;
+        let mut auth_info = verify_access_token(&jws, &key, claims, &self.options)?;
+        if let Some(scope_claims) = &self.scope_claims {
+            auth_info.scopes = scope_claims.scopes_of_text(&auth_info.claims.text);
+        }
         if self.auth.profile() == Profile::Mcp20260728 {
             let (now, tolerance) = (self.options.now_seconds(), self.options.clock_tolerance);
             check_times(&auth_info.claims, now, tolerance).map_err(|e| token_error(&e))?;
@@ -180,6 +206,8 @@ pub struct Guard {
     policy: Policy,
     answers: Answers,
     jwt: Option<JwtVerifier>,
+    /// Opaque tokens (with `jwt`: those that are not JWTs) are introspected.
+    introspector: Option<Introspector>,
     /// Tokens that passed every check of this middleware (`None` = turned off).
     verified: Option<TokenCache>,
 }
@@ -187,7 +215,12 @@ pub struct Guard {
 impl Guard {
     /// A middleware whose tokens the caller verifies.
     pub fn with_caller_verification(policy: Policy, answers: Answers) -> Self {
-        Self { policy, answers, jwt: None, verified: None }
+        Self { policy, answers, jwt: None, introspector: None, verified: None }
+    }
+
+    /// A `bearerAuth('introspection')` middleware: every token is introspected.
+    pub fn with_introspection(policy: Policy, answers: Answers, introspector: Introspector) -> Self {
+        Self { policy, answers, jwt: None, introspector: Some(introspector), verified: None }
     }
 
     /// A `bearerAuth('jwt')` middleware. `cache`: the verified-token cache's limits (`None` =
@@ -198,7 +231,13 @@ impl Guard {
         let verified = cache
             .filter(|_| jwt.options.current_date_ms.is_none() && policy.operation_scopes.is_none())
             .map(TokenCache::new);
-        Self { policy, answers, jwt: Some(jwt), verified }
+        Self { policy, answers, jwt: Some(jwt), introspector: None, verified }
+    }
+
+    /// The JWT-first fallback: tokens that are not JWTs go to `introspector`.
+    pub fn falling_back_to(mut self, introspector: Option<Introspector>) -> Self {
+        self.introspector = introspector;
+        self
     }
 
     pub fn answers(&self) -> &Answers {
@@ -281,11 +320,26 @@ impl Guard {
     /// Verification only, without this middleware's policy (its `'jwt'` verifier used as a
     /// verify function): `AuthInfo` JSON.
     pub async fn verify_token(&self, token: &str) -> Result<Arc<str>, AuthError> {
-        let jwt = self.jwt.as_ref().ok_or_else(|| AuthError::type_error("this middleware has no JWT verifier"))?;
-        match jwt.verify(token, true, &mut None).await {
-            Ok(verified) => Ok(Arc::from(verified.auth_info.to_json())),
+        match self.check_token(token, true, &mut None).await {
+            Ok(Checked::Jwt(verified)) => Ok(Arc::from(verified.auth_info.to_json())),
+            Ok(Checked::Introspected(introspected)) => Ok(introspected.json.clone()),
             Err(Halt::Failed(error)) => Err(error),
             Err(Halt::FetchFirst | Halt::VerifyToken) => Err(AuthError::type_error("verification could not complete")),
+        }
+    }
+
+    /// Which verifier checks `token`, and its result.
+    async fn check_token(&self, token: &str, may_wait: bool, warning: &mut Option<String>) -> Result<Checked, Halt> {
+        let introspector = self.introspector.as_ref().filter(|_| self.jwt.is_none() || !is_jwt(token));
+        if let Some(introspector) = introspector {
+            return match introspector.introspect(token, may_wait, warning).await? {
+                Some(introspected) => Ok(Checked::Introspected(introspected)),
+                None => Err(Halt::FetchFirst),
+            };
+        }
+        match &self.jwt {
+            Some(jwt) => Ok(Checked::Jwt(jwt.verify(token, may_wait, warning).await?)),
+            None => Err(Halt::VerifyToken),
         }
     }
 
@@ -317,11 +371,18 @@ impl Guard {
             Profile::Compat => parse_authorization(request.authorization)?,
             Profile::Mcp20260728 => parse_credentials(request.authorization)?,
         };
-        let Some(jwt) = &self.jwt else { return Err(Halt::VerifyToken) };
         if let Some(auth_info) = self.verified.as_ref().and_then(|cache| cache.get(token, now_ms())) {
             return Ok(auth_info);
         }
-        let verified = jwt.verify(token, may_wait, warning).await?;
+        let verified = match self.check_token(token, may_wait, warning).await? {
+            Checked::Jwt(verified) => verified,
+            // Its answer is cached by the introspector; the policy runs on every request.
+            Checked::Introspected(introspected) => {
+                let info = &introspected.auth_info;
+                self.check_policy(info.issuer(), info.audience(), Some(&info.scopes), request.operation)?;
+                return Ok(introspected.json.clone());
+            }
+        };
         let info = &verified.auth_info;
         self.check_policy(info.issuer(), info.audience(), Some(&info.scopes), request.operation)?;
         let auth_info: Arc<str> = Arc::from(info.to_json());
@@ -334,6 +395,8 @@ impl Guard {
 
 #[cfg(test)]
 mod fixture_tests;
+#[cfg(test)]
+mod introspection_tests;
 #[cfg(test)]
 mod pipeline_tests;
 #[cfg(test)]

@@ -41,7 +41,7 @@ fn token_error_with_text(text: &str) -> AuthError {
 }
 
 /// `scope`/`scopes` → list, per the reference's rules.
-fn scopes_of(value: Option<&Value>) -> Option<Vec<Value>> {
+pub(crate) fn scopes_of(value: Option<&Value>) -> Option<Vec<Value>> {
     match value? {
         Value::Array(items) => Some(items.iter().filter(|i| i.is_string()).cloned().collect()),
         Value::String(text) => Some(
@@ -60,11 +60,14 @@ pub struct AuthInfo {
     pub claims: Claims,
     pub client_id: String,
     pub scopes: Value,
+    /// The issuer when the claims name none (an introspection answer without `iss`: the server
+    /// that answered).
+    pub default_issuer: Option<Value>,
 }
 
 impl AuthInfo {
     pub fn issuer(&self) -> Option<&Value> {
-        self.claims.get("iss")
+        self.claims.get("iss").filter(|iss| !iss.is_null()).or(self.default_issuer.as_ref())
     }
 
     pub fn audience(&self) -> Option<&Value> {
@@ -72,9 +75,16 @@ impl AuthInfo {
     }
 
     /// `{"clientId":…,"scopes":[…],"claims":<payload text>}`: the JS layer takes `issuer`,
-    /// `audience`, `expiresAt` and `subject` from the claims it parses, and adds the token.
+    /// `audience`, `expiresAt` and `subject` from the claims it parses, and adds the token;
+    /// `"issuer"` is added when the claims name none.
     pub fn to_json(&self) -> String {
-        format!(r#"{{"clientId":{},"scopes":{},"claims":{}}}"#, json!(self.client_id), self.scopes, self.claims.text)
+        let (client_id, scopes, claims) = (json!(self.client_id), &self.scopes, &self.claims.text);
+        match self.default_issuer.as_ref().filter(|_| self.claims.get("iss").is_none_or(Value::is_null)) {
+            Some(issuer) => {
+                format!(r#"{{"clientId":{client_id},"scopes":{scopes},"claims":{claims},"issuer":{issuer}}}"#)
+            }
+            None => format!(r#"{{"clientId":{client_id},"scopes":{scopes},"claims":{claims}}}"#),
+        }
     }
 }
 
@@ -93,7 +103,7 @@ pub fn auth_info(claims: Claims) -> AuthResult<AuthInfo> {
         _ => String::new(),
     };
     let scopes = Value::Array(scopes_of(map.get("scope")).or_else(|| scopes_of(map.get("scopes"))).unwrap_or_default());
-    Ok(AuthInfo { claims, client_id, scopes })
+    Ok(AuthInfo { claims, client_id, scopes, default_issuer: None })
 }
 
 #[cfg(test)]

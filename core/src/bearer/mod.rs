@@ -7,9 +7,11 @@ pub mod auth_info;
 pub mod config;
 pub mod header;
 pub mod policy;
+pub mod scope_claims;
 
 pub use answer::{Answers, ErrorResponse, ProfileChallenge, Thrown};
 pub use auth_info::{auth_info, token_error, unverified_issuer, AuthInfo};
 pub use config::BearerConfig;
 pub use header::{bearer_error, parse_authorization};
 pub use policy::{ImpliedScopes, IssuerRule, Policy};
+pub use scope_claims::ScopeClaims;

@@ -141,6 +141,11 @@ impl McpAuth {
         Ok(set)
     }
 
+    /// The authorization servers of verifier `verifier`.
+    pub(crate) fn servers(&self, verifier: usize) -> &[ServerConfig] {
+        self.verifiers.get(verifier).map_or(&[], |(_, v)| v.servers.as_slice())
+    }
+
     /// The config of verifier `verifier` for a (trusted) `issuer`.
     pub(crate) fn server_for(&self, verifier: usize, issuer: &Value) -> Option<&ServerConfig> {
         self.verifiers.get(verifier)?.1.servers.iter().find(|s| s.issuer() == Some(issuer))

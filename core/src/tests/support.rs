@@ -32,6 +32,8 @@ pub struct Server {
     pub origin: String,
     /// Requests served, on every path.
     pub hits: Arc<AtomicUsize>,
+    /// The path of every request served, in order.
+    paths: Arc<Mutex<Vec<String>>>,
     pub answer: Arc<Mutex<Answer>>,
     /// Other paths and their answers (404 for paths not listed).
     routes: Arc<Mutex<HashMap<String, Answer>>>,
@@ -45,6 +47,11 @@ impl Server {
     pub fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
     }
+
+    /// Requests served on `path`.
+    pub fn hits_on(&self, path: &str) -> usize {
+        self.paths.lock().unwrap().iter().filter(|p| *p == path).count()
+    }
 }
 
 pub async fn serve(initial: Answer) -> Server {
@@ -53,16 +60,19 @@ pub async fn serve(initial: Answer) -> Server {
     let hits = Arc::new(AtomicUsize::new(0));
     let answer = Arc::new(Mutex::new(initial));
     let routes: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
-    let (hits_in, answer_in, routes_in) = (hits.clone(), answer.clone(), routes.clone());
+    let paths: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (hits_in, answer_in, routes_in, paths_in) = (hits.clone(), answer.clone(), routes.clone(), paths.clone());
     tokio::spawn(async move {
         loop {
             let Ok((mut socket, _)) = listener.accept().await else { return };
-            let (hits, answer, routes) = (hits_in.clone(), answer_in.clone(), routes_in.clone());
+            let (hits, answer, routes, paths) =
+                (hits_in.clone(), answer_in.clone(), routes_in.clone(), paths_in.clone());
             tokio::spawn(async move {
                 let mut buffer = [0u8; 4096];
                 let read = socket.read(&mut buffer).await.unwrap_or(0);
                 let request = String::from_utf8_lossy(&buffer[..read]);
                 let path = request.split(' ').nth(1).unwrap_or("/").to_string();
+                paths.lock().unwrap().push(path.clone());
                 hits.fetch_add(1, Ordering::SeqCst);
                 let answer = match path.as_str() {
                     "/jwks" => answer.lock().unwrap().clone(),
@@ -83,7 +93,7 @@ pub async fn serve(initial: Answer) -> Server {
             });
         }
     });
-    Server { url: format!("{origin}/jwks"), origin, hits, answer, routes }
+    Server { url: format!("{origin}/jwks"), origin, hits, paths, answer, routes }
 }
 
 pub fn base64url(bytes: &[u8]) -> String {
