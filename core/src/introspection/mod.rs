@@ -7,7 +7,7 @@ mod answer;
 mod cache;
 mod request;
 
-pub use answer::{Answer, Introspected};
+pub use answer::{read_body, Answer, AnswerRules, Introspected};
 pub use request::ClientAuth;
 
 use crate::bearer::ScopeClaims;
@@ -16,7 +16,7 @@ use crate::http::{self, Failure, FetchLimits};
 use crate::jose::base64url_decode;
 use crate::mcp_auth::{McpAuth, ServerConfig};
 use crate::sync::lock;
-use answer::{endpoint_failure, read_body, token_refused, AnswerRules};
+use answer::{endpoint_failure, token_refused};
 use cache::{digest, AnswerCache, TokenDigest, MAX_CACHE_BYTES};
 use reqwest::Url;
 use serde_json::Value;
