@@ -115,8 +115,8 @@ export const bearerFlowOf = (mcpAuth, modeOrVerify, config = {}) => {
   const introspectionJson = introspection === undefined || introspection === null ? undefined : jsonArg(introspection);
   let guard;
   if (modeOrVerify === 'introspection') {
-    if (!introspectionJson) throw new TypeError("bearerAuth('introspection') needs the `introspection` option: `{ clientId, clientSecret? }`.");
-    guard = callSync(() => core.introspectionGuard(verifier, settingsJson(rest), introspectionJson, jwtVerifyJson(jwtVerify)));
+    // Without the option there is no `clientId`: the core's setup error says so.
+    guard = callSync(() => core.introspectionGuard(verifier, settingsJson(rest), introspectionJson ?? '{}', jwtVerifyJson(jwtVerify)));
   } else if (modeOrVerify === 'jwt') {
     guard = callSync(() =>
       core.jwtGuard(verifier, settingsJson(rest), jwtVerifyJson(jwtVerify), remoteJwkSetJson(remoteJwkSet), jwksFetchOf(remoteJwkSet), introspectionJson),
