@@ -1,5 +1,6 @@
 // The benchmark's requests and their tokens, shared by run.mjs and paired.mjs.
 
+import { randomBytes } from 'node:crypto';
 import { startAuthServer } from '../__test__/helpers/auth-server.mjs';
 import { createKeys } from '../__test__/helpers/tokens.mjs';
 
@@ -8,6 +9,14 @@ import { createKeys } from '../__test__/helpers/tokens.mjs';
 // others, long gone from both caches).
 export const POOL_SIZE = 12_000;
 export const RESOURCE = 'https://bench.example/mcp';
+
+/** A never-ending sequence of distinct opaque tokens (no dots: never taken for a JWT), 43
+ * characters like a 256-bit random base64url token: a random prefix per sequence, then a counter. */
+const opaqueTokens = () => {
+  const prefix = randomBytes(24).toString('base64url');
+  let n = 0;
+  return () => `Bearer ${prefix}${(n++).toString(36).padStart(11, '0')}`;
+};
 
 const rotate = (list) => {
   let i = 0;
@@ -25,13 +34,18 @@ export const CASES = [
   { id: 'es256-new', label: 'ES256, new token', status: 200, authorization: (t) => rotate(t.es256) },
   { id: 'bad-signature', label: 'bad signature', status: 401, authorization: (t) => rotate([t.badRs256, t.badEs256]) },
   { id: 'no-header', label: 'no Authorization', status: 401, authorization: () => () => undefined },
+  // Opaque tokens (`opaque: true`), for the libraries that introspect (RFC 7662) only: the
+  // benchmark's endpoint answers every token active. "Same token" is a cache hit after the first
+  // call; "new token" never repeats a token, so every request is an introspection call.
+  { id: 'introspect-hit', label: 'introspection, same token', status: 200, opaque: true, authorization: (t) => () => `Bearer ${t.opaqueSame}` },
+  { id: 'introspect-miss', label: 'introspection, new token', status: 200, opaque: true, authorization: () => opaqueTokens() },
 ];
 
 /**
  * Token pools for `audience`, signed with the keys of the fake authorization server `as`
  * (__test__/helpers/auth-server.mjs): `rs256` and `es256` hold `size` distinct valid tokens each
  * (unique `jti`), `same` is one more valid RS256 token, `badRs256`/`badEs256` carry the published
- * `kid` but are signed by a key the JWKS does not hold. Signed synchronously with node:crypto: the
+ * `kid` but are signed by a key the JWKS does not hold; `opaqueSame` is an opaque token. Signed synchronously with node:crypto: the
  * pools are large, and this is about 2x faster than jose's SignJWT for RSA.
  */
 export const signTokens = (as, audience, size) => {
@@ -45,6 +59,8 @@ export const signTokens = (as, audience, size) => {
     same: as.token(claims('same'), { key: 'rsa', header }),
     badRs256: as.token(claims('bad-rs'), { key: 'rsa', signer: 'stranger', header }),
     badEs256: as.token(claims('bad-es'), { key: 'ec', signer: 'ecStranger', header }),
+    // The opaque "same token" (43 characters, as a 256-bit random base64url token).
+    opaqueSame: randomBytes(32).toString('base64url'),
   };
 };
 

@@ -1,6 +1,7 @@
 // The HTTP benchmark's servers for the front doors other than Express (server.mjs --door <door>):
 // node:http, Fastify and Hono (on @hono/node-server), each answering GET /mcp with {"ok":true},
-// guarded (lib `mcp-auth-rs`) or not (lib `none`: a pass-through in the guard's place).
+// guarded (lib `mcp-auth-rs`, or `mcp-auth-rs (introspection)` for bench:paired's opaque cases) or
+// not (lib `none`: a pass-through in the guard's place).
 // mcp-auth-rs is configured as in libraries.mjs (resource-server mode, discovery config: metadata
 // and JWKS fetched on the first request).
 // A framework is imported only when used, so a server child's memory holds just its own.
@@ -8,7 +9,7 @@
 import http from 'node:http';
 
 export const DOORS = ['node', 'fastify', 'hono'];
-export const DOOR_LIBS = ['none', 'mcp-auth-rs'];
+export const DOOR_LIBS = ['none', 'mcp-auth-rs', 'mcp-auth-rs (introspection)'];
 
 const BODY = JSON.stringify({ ok: true });
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -24,15 +25,21 @@ const PASS_THROUGH = {
   },
 };
 
-/** The door's bearer guard for lib `mcp-auth-rs`, or its pass-through for lib `none`. */
-const guardOf = async (door, lib, { issuer, resource }) => {
+/** The door's bearer guard for lib `mcp-auth-rs` (or `mcp-auth-rs (introspection)`: 'introspection'
+ * mode, configured as in libraries.mjs), or its pass-through for lib `none`. */
+const guardOf = async (door, lib, { issuer, resource, introspectionEndpoint }) => {
   if (lib === 'none') return PASS_THROUGH[door];
-  if (lib !== 'mcp-auth-rs') throw new Error(`door ${door}: lib ${lib} is not benchmarked (${DOOR_LIBS.join(', ')})`);
+  if (!DOOR_LIBS.includes(lib)) throw new Error(`door ${door}: lib ${lib} is not benchmarked (${DOOR_LIBS.join(', ')})`);
   const { MCPAuth } = await import('mcp-auth-rs');
   const { bearerAuth } = await import(`mcp-auth-rs/${door}`);
   const mcpAuth = new MCPAuth({
     protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oauth' }], scopesSupported: ['read', 'write'] } },
   });
+  if (lib === 'mcp-auth-rs (introspection)') {
+    const { INTROSPECTION_CLIENT } = await import('./libraries.mjs');
+    const introspection = { ...INTROSPECTION_CLIENT, endpoint: introspectionEndpoint };
+    return bearerAuth(mcpAuth, 'introspection', { resource, audience: resource, requiredScopes: ['read'], introspection });
+  }
   return bearerAuth(mcpAuth, 'jwt', { resource, audience: resource, requiredScopes: ['read'] });
 };
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
+const INTROSPECTION_ENDPOINT = fileURLToPath(new URL('./introspection-endpoint.mjs', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 3_000;
 const CONNECTIONS = 10;
@@ -79,22 +80,22 @@ export const killServers = () => {
   live.clear();
 };
 
-/** Starts a server child for `lib` behind `door` (express: Express 5; node, fastify, hono: doors.mjs). */
-export const startServer = async (lib, { issuer, resource, jwksUri }, core, door = 'express') => {
-  const args = [SERVER, '--lib', lib, '--issuer', issuer, '--resource', resource, '--jwks-uri', jwksUri, '--door', door];
-  const [command, argv] = core === undefined ? [process.execPath, args] : ['taskset', ['-c', String(core), process.execPath, ...args]];
+/** Spawns `node <script> …args` (pinned to `core` when given), registered for clean-up, and
+ * resolves to the child once it sends { port }, with its origin. */
+const startChild = async (script, args, core, name) => {
+  const [command, argv] = core === undefined ? [process.execPath, [script, ...args]] : ['taskset', ['-c', String(core), process.execPath, script, ...args]];
   const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   live.add(child);
   try {
     const port = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${lib} (${door}): server not ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new Error(`${name}: not ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
       child.once('message', ({ port }) => {
         clearTimeout(timer);
         resolve(port);
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`${lib} (${door}): server exited (${code ?? signal})`));
+        reject(new Error(`${name}: exited (${code ?? signal})`));
       });
     });
     return { child, origin: `http://127.0.0.1:${port}` };
@@ -102,6 +103,22 @@ export const startServer = async (lib, { issuer, resource, jwksUri }, core, door
     await stopServer(child);
     throw error;
   }
+};
+
+/** Starts a server child for `lib` behind `door` (express: Express 5; node, fastify, hono: doors.mjs). */
+export const startServer = async (lib, { issuer, resource, jwksUri, introspectionEndpoint }, core, door = 'express') => {
+  const args = ['--lib', lib, '--issuer', issuer, '--resource', resource, '--jwks-uri', jwksUri, '--door', door];
+  if (introspectionEndpoint) args.push('--introspection-endpoint', introspectionEndpoint);
+  return startChild(SERVER, args, core, `${lib} (${door}) server`);
+};
+
+/** Starts the introspection endpoint child (introspection-endpoint.mjs, pinned to `cores` when
+ * given: the load generator's cores, never the measured server's); resolves to
+ * { child, origin, endpoint }. Stop it with stopServer(child). */
+export const startIntrospectionEndpoint = async ({ issuer, resource }, { clientId, clientSecret }, cores) => {
+  const args = ['--issuer', issuer, '--resource', resource, '--client-id', clientId, '--client-secret', clientSecret];
+  const started = await startChild(INTROSPECTION_ENDPOINT, args, cores, 'introspection endpoint');
+  return { ...started, endpoint: `${started.origin}/introspect` };
 };
 
 /** Peak resident set size of a process in KiB (Linux), or null. */
@@ -114,11 +131,15 @@ export const peakRssKb = (pid) => {
 };
 
 /** The server child's CPU time (user + system, every thread) in µs, asked over its IPC channel
- * (getrusage: µs resolution, where /proc counts 10 ms ticks); null if it does not answer. */
+ * (getrusage: µs resolution, where /proc counts 10 ms ticks); null if it does not answer within
+ * 2 s. Each question carries an id and only its own answer counts: a late answer to an earlier
+ * question (the machine stalled) is not taken for the next one's. */
+let cpuQuestions = 0;
 export const serverCpuUs = (child) =>
   new Promise((resolve) => {
+    const id = ++cpuQuestions;
     const onMessage = (message) => {
-      if (message?.cpuUs === undefined) return;
+      if (message?.cpuUs === undefined || message.id !== id) return;
       clearTimeout(timer);
       child.off('message', onMessage);
       resolve(message.cpuUs);
@@ -128,7 +149,7 @@ export const serverCpuUs = (child) =>
       resolve(null);
     }, 2_000);
     child.on('message', onMessage);
-    child.send('cpu-usage');
+    child.send({ cpuUsage: id });
   });
 
 /** autocannon for `seconds`, each request's Authorization from `next()` (undefined = none). */

@@ -1,5 +1,5 @@
 // The middlewares under test, built the same way in-process (micro benchmark) and in the server
-// child (HTTP benchmark). Each factory takes { issuer, resource, jwksUri } and resolves to one
+// child (HTTP benchmark). Each factory takes { issuer, resource, jwksUri, introspectionEndpoint } and resolves to one
 // Express-style `(req, res, next)` middleware that demands a valid token for `resource` with the
 // scope `read`. Each library does its first fetch (metadata and/or JWKS) on its first request.
 // A library is imported only when used, so a server child's memory holds just its own.
@@ -23,6 +23,24 @@ const mcpAuthProfile = async ({ issuer, resource }) => {
     profile: 'mcp-2026-07-28',
     protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oauth' }], scopesSupported: ['read', 'write'] } },
   }).bearerAuth('jwt', { resource, requiredScopes: ['read'] });
+};
+
+// The introspection endpoint's client (introspection-endpoint.mjs checks its Basic credentials).
+export const INTROSPECTION_CLIENT = { clientId: 'bench-rs', clientSecret: 'bench-secret' };
+// The libraries that need the introspection endpoint (context.introspectionEndpoint).
+export const INTROSPECTING = ['mcp-auth-rs (introspection)', 'mcp-auth-rs (jwt + introspection)'];
+
+// RFC 7662 introspection (opaque tokens): the benchmark's endpoint (introspection-endpoint.mjs,
+// its URL given: the fake authorization server's metadata has no introspection_endpoint) with the
+// client's Basic credentials; cacheMaxAge and the other settings are the defaults (60 s, at most
+// 10,000 answers). `mode` 'introspection' introspects every token; 'jwt' with `introspection` is
+// the JWT-first fallback (JWTs verified locally, anything else introspected).
+const mcpAuthIntrospection = (mode) => async ({ issuer, resource, introspectionEndpoint }) => {
+  if (!introspectionEndpoint) throw new Error('no introspection endpoint in the context');
+  const { MCPAuth } = await import('mcp-auth-rs');
+  return new MCPAuth({
+    protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oauth' }], scopesSupported: ['read', 'write'] } },
+  }).bearerAuth(mode, { resource, audience: resource, requiredScopes: ['read'], introspection: { ...INTROSPECTION_CLIENT, endpoint: introspectionEndpoint } });
 };
 
 // Auth0's middleware accepts an http issuer unless NODE_ENV=production; it discovers the metadata
@@ -113,6 +131,8 @@ export const LIBRARIES = {
   none: async () => (req, res, next) => next(),
   'mcp-auth-rs': mcpAuth('mcp-auth-rs'),
   'mcp-auth-rs (profile)': mcpAuthProfile,
+  'mcp-auth-rs (introspection)': mcpAuthIntrospection('introspection'),
+  'mcp-auth-rs (jwt + introspection)': mcpAuthIntrospection('jwt'),
   'mcp-auth-rs (no cache)': mcpAuth('mcp-auth-rs', { verifiedTokenCache: false }),
   'mcp-auth': mcpAuth('mcp-auth'),
   'express-oauth2-jwt-bearer': expressOauth2JwtBearer,

@@ -8,8 +8,9 @@
 
 import { parseArgs } from 'node:util';
 import { CASES, POOL_SIZE, RESOURCE, signTokens, startBenchAuthServer } from './cases.mjs';
-import { corePlan, measureWindow, pinThisProcess, runBounded, startTimedServer, stopServer } from './http.mjs';
+import { corePlan, measureWindow, pinThisProcess, runBounded, startIntrospectionEndpoint, startTimedServer, stopServer } from './http.mjs';
 import { DOORS, DOOR_LIBS } from './doors.mjs';
+import { INTROSPECTING, INTROSPECTION_CLIENT } from './libraries.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -20,7 +21,8 @@ const { values: args } = parseArgs({
     door: { type: 'string', default: 'express' },
   },
 });
-// Express runs every library; the other doors (doors.mjs) run mcp-auth-rs only.
+// Express runs every library; the other doors (doors.mjs) run mcp-auth-rs only (and, on the opaque
+// cases, mcp-auth-rs (introspection)).
 if (args.door !== 'express') {
   if (!DOORS.includes(args.door)) throw new Error(`--door takes express, ${DOORS.join(', ')}`);
   if (process.argv.every((arg) => !arg.startsWith('--libs'))) args.libs = 'mcp-auth-rs';
@@ -29,6 +31,12 @@ if (args.door !== 'express') {
 }
 const testCase = CASES.find((c) => c.id === args.case);
 if (!testCase || testCase.id.startsWith('no-auth')) throw new Error(`--case takes one of ${CASES.map((c) => c.id).filter((id) => !id.startsWith('no-auth')).join(', ')}`);
+// Opaque tokens (introspect-hit, introspect-miss) only for the introspecting libraries; 'introspection'
+// mode only for them (it would introspect JWTs too: the endpoint answers every token active).
+if (process.argv.every((arg) => !arg.startsWith('--libs')) && testCase.opaque) args.libs = INTROSPECTING[0];
+const misfit = args.libs.split(',').find((lib) => (testCase.opaque ? !INTROSPECTING.includes(lib) : lib === INTROSPECTING[0]));
+if (misfit) throw new Error(`--case ${testCase.id} does not fit library ${misfit}: opaque cases run on ${INTROSPECTING.join(', ')} only, and ${INTROSPECTING[0]} on opaque cases only`);
+const needsEndpoint = args.libs.split(',').some((lib) => INTROSPECTING.includes(lib));
 const rounds = Number(args.rounds);
 const windowSeconds = Number(args.window);
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw new Error('--rounds takes an integer from 1 to 50');
@@ -42,9 +50,12 @@ const fmt = (n, digits = 0) => n.toFixed(digits);
 
 const main = async () => {
   const authServer = await startBenchAuthServer();
+  let introspection;
   try {
     const tokens = signTokens(authServer, RESOURCE, POOL_SIZE);
-    const context = { issuer: authServer.issuer, jwksUri: authServer.jwksUri, resource: RESOURCE, tokens };
+    // The introspection endpoint child, on the load generator's cores (never the servers' core).
+    if (needsEndpoint) introspection = await startIntrospectionEndpoint({ issuer: authServer.issuer, resource: RESOURCE }, INTROSPECTION_CLIENT, clientCores);
+    const context = { issuer: authServer.issuer, jwksUri: authServer.jwksUri, resource: RESOURCE, tokens, introspectionEndpoint: introspection?.endpoint };
     const requestsOf = (id) => CASES.find((c) => c.id === id).authorization(tokens);
     // Two baselines: no token at all, and this case's requests with the token ignored.
     const rows = [
@@ -84,6 +95,7 @@ const main = async () => {
     for (const line of [header, widths.map((w) => '-'.repeat(w)), ...lines]) console.log(line.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  '));
     for (const row of rows) await stopServer(row.child);
   } finally {
+    if (introspection) await stopServer(introspection.child);
     await authServer.close();
   }
 };

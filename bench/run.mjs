@@ -5,7 +5,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runMicro } from './micro.mjs';
-import { corePlan, measureWindow, peakRssKb, pinThisProcess, runBounded, startTimedServer, stopServer } from './http.mjs';
+import { corePlan, measureWindow, peakRssKb, pinThisProcess, runBounded, startIntrospectionEndpoint, startTimedServer, stopServer } from './http.mjs';
+import { INTROSPECTING, INTROSPECTION_CLIENT } from './libraries.mjs';
 import { CASES, POOL_SIZE, RESOURCE, signTokens, startBenchAuthServer } from './cases.mjs';
 import { DOORS } from './doors.mjs';
 
@@ -23,7 +24,7 @@ if (args.runs !== undefined) {
   settings.httpRounds = 3 * settings.runs;
 }
 
-const LIBS = ['none', 'mcp-auth-rs', 'mcp-auth-rs (profile)', 'mcp-auth-rs (no cache)', 'mcp-auth', 'express-oauth2-jwt-bearer', 'fast-jwt', 'fast-jwt (no cache)', 'node:crypto (lean)'];
+const LIBS = ['none', 'mcp-auth-rs', 'mcp-auth-rs (profile)', 'mcp-auth-rs (introspection)', 'mcp-auth-rs (jwt + introspection)', 'mcp-auth-rs (no cache)', 'mcp-auth', 'express-oauth2-jwt-bearer', 'fast-jwt', 'fast-jwt (no cache)', 'node:crypto (lean)'];
 const REFERENCE = 'mcp-auth';
 const BASELINE = { lib: 'none', case: 'no-auth' };
 // `--libs a,b` (names of LIBS, comma-separated): only those libraries' micro cases and HTTP rows;
@@ -34,17 +35,27 @@ if (unknown.length || !SELECTED.length) throw new Error(`--libs takes a comma li
 const LIBS_RUN = LIBS.filter((lib) => SELECTED.includes(lib));
 // `kind` is 'micro' or 'http'. Over HTTP, the lean node:crypto verifier (the issue's bar) runs only
 // for new RS256 tokens, the case the issue quotes it for, and the profile only the hot path (same
-// token, new RS256 token) next to compat's rows: the whole run stays near 7 minutes.
+// token, new RS256 token) next to compat's rows: the whole run stays near 7 minutes. The opaque
+// (introspection) cases run only on the introspecting libraries: 'introspection' mode both of them
+// (micro and HTTP), the JWT-first fallback in-process only, with "same token" (a JWT: its
+// verified-token cache hit, in the same middleware as its opaque cache hit).
+const OPAQUE_CASES = CASES.filter((c) => c.opaque).map((c) => c.id);
 const caseIdsOf = (lib, kind) =>
   lib === 'none'
     ? ['no-auth', 'no-auth-token']
     : lib.endsWith('(no cache)')
       ? ['same-token']
-      : lib === 'node:crypto (lean)' && kind === 'http'
-        ? ['rs256-new']
-        : lib === 'mcp-auth-rs (profile)' && kind === 'http'
-          ? ['same-token', 'rs256-new']
-          : CASES.map((c) => c.id).filter((id) => !id.startsWith('no-auth'));
+      : lib === 'mcp-auth-rs (introspection)'
+        ? OPAQUE_CASES
+        : lib === 'mcp-auth-rs (jwt + introspection)'
+          ? kind === 'micro'
+            ? ['same-token', ...OPAQUE_CASES]
+            : []
+          : lib === 'node:crypto (lean)' && kind === 'http'
+            ? ['rs256-new']
+            : lib === 'mcp-auth-rs (profile)' && kind === 'http'
+              ? ['same-token', 'rs256-new']
+              : CASES.filter((c) => !c.opaque && !c.id.startsWith('no-auth')).map((c) => c.id);
 // The front doors other than Express (HTTP only): per door, a no-auth server serving the
 // token-carrying requests (token ignored) and mcp-auth-rs with the same token and with new RS256
 // tokens. Express's figures come from the rows above (the same three rows exist there).
@@ -54,6 +65,8 @@ const DOOR_ROWS = [
   { lib: 'mcp-auth-rs', case: 'rs256-new' },
 ];
 const DOORS_RUN = DOOR_ROWS.every(({ lib }) => LIBS_RUN.includes(lib)) ? DOORS : [];
+// The introspection endpoint (a child process) runs when an introspecting library does.
+const NEEDS_ENDPOINT = LIBS_RUN.some((lib) => INTROSPECTING.includes(lib));
 const HTTP_ROW_COUNT = LIBS_RUN.reduce((n, lib) => n + caseIdsOf(lib, 'http').length, 0) + DOORS_RUN.length * DOOR_ROWS.length;
 
 const machine = () => {
@@ -109,6 +122,7 @@ const table = (header, rows) => {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 };
 const label = (id) => CASES.find((c) => c.id === id).label;
+const isOpaque = (id) => CASES.find((c) => c.id === id).opaque === true;
 const check = (s) => (s.unexpected ? `${s.unexpected} UNEXPECTED` : 'ok');
 const cpuRatio = (baselineUs, us) => (baselineUs > 0 && us > 0 ? `${fmt((100 * baselineUs) / us)}%` : '—');
 const spread = (s) => (s.runs > 1 ? `${fmt(s.spreadPct, 0)}%` : '—');
@@ -174,14 +188,58 @@ const profileTable = (micro, http) => {
     : null;
 };
 
-const report = (summaries, info) => {
+/** The introspection rows next to the JWT "same token" rows, and the cache-hit differences
+ * (introspection hit − JWT hit, target ≤ 1 µs): from the medians and run by run (`records`). */
+const HIT_TARGET_US = 1;
+const introspectionTable = (micro, http, records) => {
+  const rowsOf = [
+    ['mcp-auth-rs', 'same-token', 'same token (JWT, verified-token cache hit)'],
+    ['mcp-auth-rs (introspection)', 'introspect-hit', 'introspection, same token (cache hit)'],
+    ['mcp-auth-rs (introspection)', 'introspect-miss', 'introspection, new token (miss)'],
+    ['mcp-auth-rs (jwt + introspection)', 'same-token', 'same token (JWT, verified-token cache hit)'],
+    ['mcp-auth-rs (jwt + introspection)', 'introspect-hit', 'introspection, same token (cache hit)'],
+    ['mcp-auth-rs (jwt + introspection)', 'introspect-miss', 'introspection, new token (miss)'],
+  ];
+  const find = (list, lib, id) => list.find((s) => s.lib === lib && s.case === id);
+  const shown = rowsOf.filter(([lib, id]) => find(micro, lib, id) || find(http, lib, id));
+  if (!shown.some(([, id]) => isOpaque(id))) return null;
+  const rows = shown.map(([lib, id, name]) => {
+    const m = find(micro, lib, id);
+    const h = find(http, lib, id);
+    const ref = find(micro, REFERENCE, id);
+    return [name, lib, fmt(m?.usPerOp), fmt(m?.wallUsPerOp), fmt(h?.serverCpuUsPerReq, 0), fmt(h?.bestServerCpuUsPerReq, 0), isOpaque(id) ? 'n/a' : fmt(ref?.usPerOp), m || h ? check(m ?? h) : '—'];
+  });
+  const lines = [table(['case', 'library', 'micro µs', 'wall µs', 'HTTP µs', 'best', 'mcp-auth µs', 'check'], rows), ''];
+  // Introspection hit − JWT hit: of the medians, and per run (the same run's two figures).
+  const signed = (us) => `${us >= 0 ? '+' : '−'}${fmt(Math.abs(us), 2)}`;
+  const difference = (what, [jwtLib, jwtCase], [hitLib, hitCase]) => {
+    const jwt = find(micro, jwtLib, jwtCase);
+    const hit = find(micro, hitLib, hitCase);
+    if (!jwt || !hit) return;
+    const perRun = (lib, id) => new Map(records.filter((r) => r.kind === 'micro' && r.lib === lib && r.case === id).map((r) => [r.run, r.usPerOp]));
+    const [jwtRuns, hitRuns] = [perRun(jwtLib, jwtCase), perRun(hitLib, hitCase)];
+    const runs = [...hitRuns.keys()].filter((run) => jwtRuns.has(run)).sort((a, b) => a - b);
+    const diffs = runs.map((run) => hitRuns.get(run) - jwtRuns.get(run));
+    const diff = hit.usPerOp - jwt.usPerOp;
+    const verdict = diff <= HIT_TARGET_US ? `within the ${HIT_TARGET_US} µs target` : `OVER the ${HIT_TARGET_US} µs target`;
+    lines.push(
+      `${what}: ${signed(diff)} µs (${fmt(hit.usPerOp, 2)} − ${fmt(jwt.usPerOp, 2)}), ${verdict}` +
+        (diffs.length ? `; run by run ${diffs.map(signed).join(' / ')} µs, median ${signed(median(diffs))}` : ''),
+    );
+  };
+  difference("Cache hit, introspection − JWT ('introspection' mode vs mcp-auth-rs's same token)", ['mcp-auth-rs', 'same-token'], ['mcp-auth-rs (introspection)', 'introspect-hit']);
+  difference('Cache hit, opaque − JWT in the JWT-first fallback (one middleware)', ['mcp-auth-rs (jwt + introspection)', 'same-token'], ['mcp-auth-rs (jwt + introspection)', 'introspect-hit']);
+  return lines.join('\n').trimEnd();
+};
+
+const report = (summaries, info, records = []) => {
   const micro = summaries.filter((s) => s.kind === 'micro-median');
   const allHttp = summaries.filter((s) => s.kind === 'http-median');
   const http = allHttp.filter((s) => s.door === 'express');
   const find = (list, lib, id) => list.find((s) => s.lib === lib && s.case === id);
   const baseline = find(http, BASELINE.lib, BASELINE.case);
   const byCase = (a, b) => CASES.findIndex((c) => c.id === a.case) - CASES.findIndex((c) => c.id === b.case) || LIBS.indexOf(a.lib) - LIBS.indexOf(b.lib);
-  const firstRequest = LIBS_RUN.map((lib) => [lib, fmt(median(http.filter((s) => s.lib === lib).map((s) => s.firstRequestMs)))]);
+  const firstRequest = LIBS_RUN.filter((lib) => caseIdsOf(lib, 'http').length).map((lib) => [lib, fmt(median(http.filter((s) => s.lib === lib).map((s) => s.firstRequestMs)))]);
   return [
     `Machine: ${info.machine.cpu}, ${info.machine.cores} cores, ${info.machine.memGiB} GiB, ${info.machine.os}, Node ${info.machine.node}, ` +
       `load average ${fmt(info.machine.loadAverage1m, 2)} at start`,
@@ -190,12 +248,15 @@ const report = (summaries, info) => {
       (info.serverCore === undefined ? 'no CPU pinning' : `server pinned to core ${info.serverCore}, load generator to ${info.clientCores}`) +
       (info.libs ? `; libraries: ${info.libs.join(', ')}` : ''),
     '',
-    'Micro (in-process, CPU time per call, median of runs). vs mcp-auth = mcp-auth µs / this µs; spread = (max − min) / median over runs',
+    'Micro (in-process, CPU time per call, median of runs). vs mcp-auth = mcp-auth µs / this µs (n/a: mcp-auth 0.2.0 has no introspection);',
+    'spread = (max − min) / median over runs',
     table(
       ['case', 'library', 'µs/op', 'ops/s', 'vs mcp-auth', 'spread', 'check'],
       micro.sort(byCase).map((s) => {
         const ref = find(micro, REFERENCE, s.case);
-        return [label(s.case), s.lib, fmt(s.usPerOp), fmt(s.opsPerSec, 0), ref ? `${fmt(ref.usPerOp / s.usPerOp, 2)}x` : '—', spread(s), check(s)];
+        // mcp-auth 0.2.0 has no introspection: nothing to compare with.
+        const vs = isOpaque(s.case) ? 'n/a' : ref ? `${fmt(ref.usPerOp / s.usPerOp, 2)}x` : '—';
+        return [label(s.case), s.lib, fmt(s.usPerOp), fmt(s.opsPerSec, 0), vs, spread(s), check(s)];
       }),
     ),
     '',
@@ -222,7 +283,7 @@ const report = (summaries, info) => {
       ]),
     ),
     '',
-    'First request after server start (ms, median over every server of the library; metadata + JWKS fetch)',
+    'First request after server start (ms, median over every server of the library; metadata + JWKS fetch, or an introspection call)',
     table(['library', '', 'ms'], firstRequest.map(([lib, ms]) => [lib, '', ms])),
     '',
     ...(doorTable(allHttp)
@@ -239,6 +300,15 @@ const report = (summaries, info) => {
           "mcp-auth-rs under profile 'mcp-2026-07-28' vs compat (the default): micro µs/op (median of runs), HTTP server CPU µs/req",
           '(Express, median of windows) and best (lowest) window; profile/compat = profile µs / compat µs',
           profileTable(micro, http),
+        ]
+      : []),
+    ...(introspectionTable(micro, http, records)
+      ? [
+          '',
+          'Introspection (RFC 7662, opaque tokens; mcp-auth 0.2.0 has no introspection: its cells are n/a). micro µs = CPU µs/call, wall µs =',
+          'wall µs/call of the same loop (awaited one by one: for a miss, the round trip to the endpoint), both median of runs;',
+          'HTTP µs = server CPU µs/req (Express, median of windows), best = lowest window; mcp-auth µs = its micro µs/call',
+          introspectionTable(micro, http, records),
         ]
       : []),
   ].join('\n');
@@ -258,11 +328,16 @@ const main = async () => {
   if (info.machine.loadAverage1m > 0.5) console.error(`warning: load average ${fmt(info.machine.loadAverage1m, 2)}: other work on this machine skews the figures`);
 
   const authServer = await startBenchAuthServer();
+  let introspection;
   try {
     let t = performance.now();
     const tokens = signTokens(authServer, RESOURCE, POOL_SIZE);
     console.error(`signed ${2 * POOL_SIZE + 3} tokens in ${fmt((performance.now() - t) / 1000)} s`);
-    const context = { issuer: authServer.issuer, jwksUri: authServer.jwksUri, resource: RESOURCE, tokens };
+    // The introspection endpoint child, on the load generator's cores (pinned when the server is).
+    if (NEEDS_ENDPOINT) {
+      introspection = await startIntrospectionEndpoint({ issuer: authServer.issuer, resource: RESOURCE }, INTROSPECTION_CLIENT, info.clientCores);
+    }
+    const context = { issuer: authServer.issuer, jwksUri: authServer.jwksUri, resource: RESOURCE, tokens, introspectionEndpoint: introspection?.endpoint };
     const casesOf = (lib, kind) =>
       caseIdsOf(lib, kind).map((id) => {
         const { authorization, ...testCase } = CASES.find((c) => c.id === id);
@@ -324,13 +399,14 @@ const main = async () => {
 
     const summaries = summarize(records);
     summaries.forEach(record);
-    console.log(report(summaries, info));
+    console.log(report(summaries, info, records));
     console.log(`\nResults: ${resultsFile}`);
   } finally {
+    if (introspection) await stopServer(introspection.child);
     await authServer.close();
   }
 };
 
 // Bounds: a hard deadline for the whole run (scaled by the HTTP rows and rounds), and server
 // children killed on any exit path.
-runBounded(main, 120 + settings.runs * (args.quick ? 20 : 30) + settings.httpRounds * (HTTP_ROW_COUNT + 5) * (settings.httpWindow + 0.5));
+runBounded(main, 120 + settings.runs * (args.quick ? 20 : 30) + (NEEDS_ENDPOINT ? 10 * (settings.runs + 1) : 0) + settings.httpRounds * (HTTP_ROW_COUNT + 5) * (settings.httpWindow + 0.5));

@@ -1,5 +1,6 @@
 // The HTTP benchmark's server, run as a child of run.mjs (IPC channel required):
 //   node bench/server.mjs --lib <name> --issuer <url> --resource <url> --jwks-uri <url> [--door <door>]
+//     [--introspection-endpoint <url>]   (the introspecting libraries: introspection-endpoint.mjs)
 // Express 5 (default; or the front door's framework: doors.mjs) on 127.0.0.1 (ephemeral port), the
 // library's middleware on GET /mcp answering a small JSON. Sends { port } when listening; exits
 // when the parent goes away.
@@ -13,9 +14,10 @@ const { values } = parseArgs({
     resource: { type: 'string' },
     'jwks-uri': { type: 'string' },
     door: { type: 'string', default: 'express' },
+    'introspection-endpoint': { type: 'string' },
   },
 });
-const context = { issuer: values.issuer, resource: values.resource, jwksUri: values['jwks-uri'] };
+const context = { issuer: values.issuer, resource: values.resource, jwksUri: values['jwks-uri'], introspectionEndpoint: values['introspection-endpoint'] };
 
 const expressServer = async () => {
   const { default: express } = await import('express');
@@ -34,8 +36,9 @@ const server = values.door === 'express' ? await expressServer() : await (await 
 process.send({ port: server.address().port });
 process.on('disconnect', () => process.exit(0));
 // The parent asks for this process's CPU time (getrusage: µs, every thread) over the IPC channel.
+// Each question `{ cpuUsage: id }` is answered `{ id, cpuUs }`.
 process.on('message', (message) => {
-  if (message !== 'cpu-usage') return;
+  if (message?.cpuUsage === undefined) return;
   const { user, system } = process.cpuUsage();
-  process.send({ cpuUs: user + system });
+  process.send({ id: message.cpuUsage, cpuUs: user + system });
 });
