@@ -38,7 +38,7 @@
 // A document that lacks a member is `metadataOmit` (e.g. `['jwks_uri']`, or
 // `['code_challenge_methods_supported']` for no PKCE); `metadataExtra` adds or replaces members.
 
-import { startHttpServer } from './http-server.mjs';
+import { outageControls, startHttpServer } from './http-server.mjs';
 import { camelKeys, snakeMetadata } from './fixtures.mjs';
 import { nowSeconds, signJws } from './tokens.mjs';
 
@@ -216,7 +216,6 @@ export const startAuthServer = async ({ keys, jwks, type = 'oauth', keepAlive = 
   srv.route(TOKEN_PATH, tokenEndpoint);
 
   const count = (endpoint) => srv.requests.filter((r) => r.url.split('?')[0] === paths[endpoint]).length;
-  let down = false;
 
   return {
     origin,
@@ -255,29 +254,6 @@ export const startAuthServer = async ({ keys, jwks, type = 'oauth', keepAlive = 
       streamed.metadata = 0;
       streamed.jwks = 0;
     },
-    /** Stops listening and drops every connection: new connections are refused. */
-    async goDown() {
-      if (down) return;
-      down = true;
-      await srv.close();
-    },
-    /** Listens again on the same port. */
-    async comeBack() {
-      if (!down) return;
-      await new Promise((resolve, reject) => {
-        srv.server.once('error', reject);
-        srv.server.listen(srv.port, '127.0.0.1', () => {
-          srv.server.off('error', reject);
-          resolve();
-        });
-      });
-      down = false;
-    },
-    async close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      if (!down) await srv.close();
-      down = true;
-    },
+    ...outageControls(srv, timers),
   };
 };

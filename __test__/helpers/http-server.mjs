@@ -61,6 +61,39 @@ const answer = (route, req, res) => {
   else send();
 };
 
+/**
+ * An outage of `srv` (a `startHttpServer` result): `goDown()` stops listening and drops every
+ * connection (new ones are refused), `comeBack()` listens again on the same port, `close()` stops
+ * for good and clears `timers` (a Set of the server's pending timeouts).
+ */
+export const outageControls = (srv, timers) => {
+  let down = false;
+  return {
+    async goDown() {
+      if (down) return;
+      down = true;
+      await srv.close();
+    },
+    async comeBack() {
+      if (!down) return;
+      await new Promise((resolve, reject) => {
+        srv.server.once('error', reject);
+        srv.server.listen(srv.port, '127.0.0.1', () => {
+          srv.server.off('error', reject);
+          resolve();
+        });
+      });
+      down = false;
+    },
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      if (!down) await srv.close();
+      down = true;
+    },
+  };
+};
+
 /** `keepAlive: false` answers every request with `Connection: close`; `maxHeaderSize` goes to Node. */
 export const startHttpServer = async (initialRoutes = {}, { keepAlive = true, maxHeaderSize } = {}) => {
   const routes = new Map(Object.entries(initialRoutes));

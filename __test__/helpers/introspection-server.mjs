@@ -51,7 +51,7 @@
 // `formKeys` every key in order (repeats kept), `client` `{ method, id, secret, rawId, rawSecret }` or
 // `{ method: 'anonymous' }`, and `client.error` when it was refused.
 
-import { startHttpServer } from './http-server.mjs';
+import { outageControls, startHttpServer } from './http-server.mjs';
 import { camelKeys, snakeMetadata } from './fixtures.mjs';
 import { signJws } from './tokens.mjs';
 
@@ -314,7 +314,6 @@ export const startIntrospectionServer = async ({ keys, type = 'oauth', introspec
   });
 
   const countPath = (path) => srv.requests.filter((r) => r.url.split('?')[0] === path).length;
-  let down = false;
 
   const token = (claims, { key = 'rsa', header = {}, signer } = {}) => {
     const { alg, kid } = keys[key];
@@ -379,29 +378,6 @@ export const startIntrospectionServer = async ({ keys, type = 'oauth', introspec
       streamed.bytes = 0;
       redirected = 0;
     },
-    /** Stops listening and drops every connection: new connections are refused. */
-    async goDown() {
-      if (down) return;
-      down = true;
-      await srv.close();
-    },
-    /** Listens again on the same port. */
-    async comeBack() {
-      if (!down) return;
-      await new Promise((resolve, reject) => {
-        srv.server.once('error', reject);
-        srv.server.listen(srv.port, '127.0.0.1', () => {
-          srv.server.off('error', reject);
-          resolve();
-        });
-      });
-      down = false;
-    },
-    async close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      if (!down) await srv.close();
-      down = true;
-    },
+    ...outageControls(srv, timers),
   };
 };
