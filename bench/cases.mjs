@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { startAuthServer } from '../__test__/helpers/auth-server.mjs';
 import { createKeys } from '../__test__/helpers/tokens.mjs';
+import { claimsOf } from './claims.mjs';
 
 // Larger than mcp-auth-rs's verified-token cache (1,000 entries, oldest out first) and fast-jwt's
 // (1,000, LRU): rotating through a pool never hits a cache (a token comes back only after 12,000
@@ -50,7 +51,7 @@ export const CASES = [
  */
 export const signTokens = (as, audience, size) => {
   const now = Math.floor(Date.now() / 1000);
-  const claims = (jti) => ({ iss: as.issuer, sub: 'bench-user', aud: audience, client_id: 'bench-client', scope: 'read write', iat: now, exp: now + 3600, jti });
+  const claims = (jti) => claimsOf(as.issuer, audience, jti, now);
   const header = { typ: 'JWT' };
   const pool = (key, prefix) => Array.from({ length: size }, (_, i) => as.token(claims(`${prefix}-${i}`), { key, header }));
   return {

@@ -1,7 +1,8 @@
 // The HTTP benchmark's servers for the front doors other than Express (server.mjs --door <door>):
 // node:http, Fastify and Hono (on @hono/node-server), each answering GET /mcp with {"ok":true},
 // guarded (lib `mcp-auth-rs`, or `mcp-auth-rs (introspection)` for bench:paired's opaque cases) or
-// not (lib `none`: a pass-through in the guard's place).
+// not (lib `none`: a pass-through in the guard's place), or a floor (lib `floor (JSON.parse)`,
+// `floor (addon verify)`: libraries.mjs) in the guard's place.
 // mcp-auth-rs is configured as in libraries.mjs (resource-server mode, discovery config: metadata
 // and JWKS fetched on the first request).
 // A framework is imported only when used, so a server child's memory holds just its own.
@@ -10,6 +11,8 @@ import http from 'node:http';
 
 export const DOORS = ['node', 'fastify', 'hono'];
 export const DOOR_LIBS = ['none', 'mcp-auth-rs', 'mcp-auth-rs (introspection)'];
+// The floor rows (libraries.mjs), on every door.
+export const FLOOR_LIBS = ['floor (JSON.parse)', 'floor (addon verify)'];
 
 const BODY = JSON.stringify({ ok: true });
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -27,8 +30,10 @@ const PASS_THROUGH = {
 
 /** The door's bearer guard for lib `mcp-auth-rs` (or `mcp-auth-rs (introspection)`: 'introspection'
  * mode, configured as in libraries.mjs), or its pass-through for lib `none`. */
-const guardOf = async (door, lib, { issuer, resource, introspectionEndpoint }) => {
+const guardOf = async (door, lib, context) => {
+  const { issuer, resource, introspectionEndpoint } = context;
   if (lib === 'none') return PASS_THROUGH[door];
+  if (FLOOR_LIBS.includes(lib)) return floorGuard(door, lib, context);
   if (!DOOR_LIBS.includes(lib)) throw new Error(`door ${door}: lib ${lib} is not benchmarked (${DOOR_LIBS.join(', ')})`);
   const { MCPAuth } = await import('mcp-auth-rs');
   const { bearerAuth } = await import(`mcp-auth-rs/${door}`);
@@ -41,6 +46,75 @@ const guardOf = async (door, lib, { issuer, resource, introspectionEndpoint }) =
     return bearerAuth(mcpAuth, 'introspection', { resource, audience: resource, requiredScopes: ['read'], introspection });
   }
   return bearerAuth(mcpAuth, 'jwt', { resource, audience: resource, requiredScopes: ['read'] });
+};
+
+// The floors (libraries.mjs) behind a door, of the guard's (and the pass-through's) shape: the
+// door's API is asynchronous (node: an async function resolving true; Fastify: an async
+// preHandler; Hono: a middleware awaiting next()). `floor (JSON.parse)` sets the door's auth slot
+// to JSON.parse of the "same token"'s claims; `floor (addon verify)` to mcp-auth-rs's
+// createVerifyJwt of the request's token (401 when it fails).
+const floorGuard = async (door, lib, context) => {
+  const { floorClaims, floorVerifier } = await import('./libraries.mjs');
+  const claims = floorClaims(context);
+  const verifyJwt = lib === 'floor (addon verify)' ? await floorVerifier(context) : undefined;
+  const tokenOf = (authorization) => (authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined);
+  const UNAUTHORIZED = '{"error":"invalid_token"}';
+  if (door === 'node') {
+    const reject = (res) => {
+      res.writeHead(401, { 'Content-Type': JSON_TYPE }).end(UNAUTHORIZED);
+      return false;
+    };
+    if (!verifyJwt) {
+      return async (req) => {
+        req.auth = JSON.parse(claims);
+        return true;
+      };
+    }
+    return async (req, res) => {
+      const token = tokenOf(req.headers.authorization);
+      if (token === undefined) return reject(res);
+      try {
+        req.auth = await verifyJwt(token);
+        return true;
+      } catch {
+        return reject(res);
+      }
+    };
+  }
+  if (door === 'fastify') {
+    const reject = (reply) => reply.code(401).type(JSON_TYPE).send(UNAUTHORIZED);
+    if (!verifyJwt) {
+      return async (request) => {
+        request.auth = JSON.parse(claims);
+      };
+    }
+    return async (request, reply) => {
+      const token = tokenOf(request.headers.authorization);
+      if (token === undefined) return reject(reply);
+      try {
+        request.auth = await verifyJwt(token);
+      } catch {
+        return reject(reply);
+      }
+    };
+  }
+  const reject = (c) => c.body(UNAUTHORIZED, 401, { 'Content-Type': JSON_TYPE });
+  if (!verifyJwt) {
+    return async (c, next) => {
+      c.set('auth', JSON.parse(claims));
+      await next();
+    };
+  }
+  return async (c, next) => {
+    const token = tokenOf(c.req.header('authorization'));
+    if (token === undefined) return reject(c);
+    try {
+      c.set('auth', await verifyJwt(token));
+    } catch {
+      return reject(c);
+    }
+    await next();
+  };
 };
 
 const listen = (server) =>

@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { MCP_REQUEST, checkMcpAnswer } from './mcp.mjs';
 
 const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
 const INTROSPECTION_ENDPOINT = fileURLToPath(new URL('./introspection-endpoint.mjs', import.meta.url));
@@ -152,16 +153,20 @@ export const serverCpuUs = (child) =>
     child.send({ cpuUsage: id });
   });
 
-/** autocannon for `seconds`, each request's Authorization from `next()` (undefined = none). */
-export const load = (origin, next, seconds) =>
+// What the load sends by default: GET /mcp. The MCP scenario (door `mcp`) sends mcp.mjs's POST.
+const GET_MCP = { method: 'GET', path: '/mcp' };
+const requestOf = (door) => (door === 'mcp' ? MCP_REQUEST : GET_MCP);
+
+/** autocannon for `seconds` sending `request` ({ method, path, headers?, body? }), each request's
+ * Authorization from `next()` (undefined = none). */
+export const load = (origin, next, seconds, request = GET_MCP) =>
   autocannon({
     url: origin,
     connections: CONNECTIONS,
     duration: seconds,
     requests: [
       {
-        method: 'GET',
-        path: '/mcp',
+        ...request,
         setupRequest: (request) => {
           const authorization = next();
           return authorization === undefined ? request : { ...request, headers: { ...request.headers, authorization } };
@@ -171,15 +176,24 @@ export const load = (origin, next, seconds) =>
   });
 
 /** Starts a library's server and times its first request with a valid token (the library
- * fetches metadata and JWKS then); fails unless it is answered 200. */
+ * fetches metadata and JWKS then); fails unless it is answered 200 (and, for the MCP scenario,
+ * with the echo tool's result). The server's `request` is what the load sends it. */
 export const startTimedServer = async (lib, context, core, door = 'express') => {
   const server = await startServer(lib, context, core, door);
+  const request = requestOf(door);
   try {
     const started = performance.now();
-    const first = await fetch(`${server.origin}/mcp`, { headers: { authorization: `Bearer ${context.tokens.same}` }, signal: AbortSignal.timeout(10_000) });
-    await first.arrayBuffer();
+    const first = await fetch(`${server.origin}${request.path}`, {
+      method: request.method,
+      headers: { ...request.headers, authorization: `Bearer ${context.tokens.same}` },
+      body: request.body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await first.text();
+    const firstRequestMs = performance.now() - started;
     if (first.status !== 200) throw new Error(`${lib} (${door}): first request answered ${first.status}`);
-    return { ...server, firstRequestMs: performance.now() - started };
+    if (door === 'mcp') checkMcpAnswer(text);
+    return { ...server, request, firstRequestMs };
   } catch (error) {
     await stopServer(server.child);
     throw error;
@@ -190,9 +204,9 @@ export const startTimedServer = async (lib, context, core, door = 'express') => 
  * One window of load on a running server: requests per second, latency, answers (each checked
  * against `status`; errors and timeouts count as unexpected) and the server's CPU µs per request.
  */
-export const measureWindow = async ({ child, origin }, next, seconds, status) => {
+export const measureWindow = async ({ child, origin, request }, next, seconds, status) => {
   const cpuBefore = await serverCpuUs(child);
-  const result = await load(origin, next, seconds);
+  const result = await load(origin, next, seconds, request);
   const cpuAfter = await serverCpuUs(child);
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
   const unexpected = result.errors + result.timeouts + Object.entries(statusCodes).reduce((sum, [code, count]) => sum + (Number(code) === status ? 0 : count), 0);

@@ -5,6 +5,7 @@
 // A library is imported only when used, so a server child's memory holds just its own.
 
 import { createPublicKey, verify as verifySignature } from 'node:crypto';
+import { claimsOf } from './claims.mjs';
 
 // Resource-server mode with a discovery config: metadata and JWKS are fetched on first use.
 const mcpAuth = (pkg, extra = {}) => async ({ issuer, resource }) => {
@@ -116,6 +117,53 @@ const leanNodeCrypto = async ({ issuer, resource, jwksUri }) => {
   };
 };
 
+// The floors: what is physically left of a bearer check inside a server (not libraries).
+// `floor (JSON.parse)` only JSON.parses a fixed claims string — the claims of the "same token"
+// (claims.mjs; `iat`/`exp` from this server's start: the same length as the token's) — into
+// `req.auth` and calls `next()`, synchronously: the least a cache hit (or any answer decided
+// without a signature check) can cost. It ignores the Authorization header.
+/** The claims string of the "same token", as the floor parses it. */
+export const floorClaims = ({ issuer, resource }) => JSON.stringify(claimsOf(issuer, resource, 'same', Math.floor(Date.now() / 1000)));
+const floorJsonParse = async (context) => {
+  const claims = floorClaims(context);
+  return function floorJsonParse(req, res, next) {
+    req.auth = JSON.parse(claims);
+    next();
+  };
+};
+
+// `floor (addon verify)`: the addon's signature check of the request's token and nothing else
+// mcp-auth-rs exports narrower: the package's public `createVerifyJwt(getKey)` (no options: no
+// issuer, audience or scope check; the core still applies jose's defaults, `exp`/`nbf`), `getKey`
+// a synchronous function returning the plain JWK of the token's `kid` from a Map (the JWKS
+// fetched once, before the server listens). What one call includes (lib/verify-jwt.js): the
+// header decoded in the addon (one napi call, its JSON parsed), the token split in three, two
+// awaits (getKey's value, the JWK conversion: a plain JWK is passed through), the JWK serialized
+// to JSON, the addon's verify (signature + jose's default claim checks, one napi call), and the
+// AuthInfo built from its JSON answer; then `.then` sets `req.auth` and calls `next()`.
+/** `(token) => Promise<AuthInfo>` through mcp-auth-rs's `createVerifyJwt`, keys from the JWKS. */
+export const floorVerifier = async ({ jwksUri }) => {
+  const { createVerifyJwt } = await import('mcp-auth-rs');
+  const { keys } = await (await fetch(jwksUri)).json();
+  const jwkOf = new Map(keys.map((jwk) => [jwk.kid, jwk]));
+  return createVerifyJwt((header) => jwkOf.get(header.kid));
+};
+const floorAddonVerify = async (context) => {
+  const verifyJwt = await floorVerifier(context);
+  const reject = (res) => res.status(401).json({ error: 'invalid_token' });
+  return function floorAddonVerify(req, res, next) {
+    const authorization = req.headers.authorization;
+    if (authorization === undefined || !authorization.startsWith('Bearer ')) return reject(res);
+    return verifyJwt(authorization.slice(7)).then(
+      (authInfo) => {
+        req.auth = authInfo;
+        next();
+      },
+      () => reject(res),
+    );
+  };
+};
+
 // What a library must answer beyond the status, checked on each case's first call of every micro
 // run (micro.mjs): per library and case, the `WWW-Authenticate` value and the body's `error`
 // (undefined = no member). The profile's RFC 6750 challenges: no `error` and a `scope` without
@@ -139,4 +187,6 @@ export const LIBRARIES = {
   'fast-jwt': fastJwt(true),
   'fast-jwt (no cache)': fastJwt(false),
   'node:crypto (lean)': leanNodeCrypto,
+  'floor (JSON.parse)': floorJsonParse,
+  'floor (addon verify)': floorAddonVerify,
 };

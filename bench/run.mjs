@@ -1,4 +1,5 @@
-// The benchmark: `npm run bench [-- --quick] [-- --runs N] [-- --libs a,b]`. See bench/README.md.
+// The benchmark: `npm run bench [-- --quick] [-- --runs N] [-- --libs a,b] [-- --cases a,b] [-- --doors a,b]`.
+// See bench/README.md.
 
 import os from 'node:os';
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -10,7 +11,9 @@ import { INTROSPECTING, INTROSPECTION_CLIENT } from './libraries.mjs';
 import { CASES, POOL_SIZE, RESOURCE, signTokens, startBenchAuthServer } from './cases.mjs';
 import { DOORS } from './doors.mjs';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' }, libs: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' }, libs: { type: 'string' }, cases: { type: 'string' }, doors: { type: 'string' } },
+});
 // Micro: `runs` full runs. HTTP: `httpRounds` rounds of one `httpWindow`-second window per row
 // (autocannon counts durations in whole seconds).
 const settings = args.quick
@@ -24,15 +27,59 @@ if (args.runs !== undefined) {
   settings.httpRounds = 3 * settings.runs;
 }
 
-const LIBS = ['none', 'mcp-auth-rs', 'mcp-auth-rs (profile)', 'mcp-auth-rs (introspection)', 'mcp-auth-rs (jwt + introspection)', 'mcp-auth-rs (no cache)', 'mcp-auth', 'express-oauth2-jwt-bearer', 'fast-jwt', 'fast-jwt (no cache)', 'node:crypto (lean)'];
+const LIBS = [
+  'none',
+  'mcp-auth-rs',
+  'mcp-auth-rs (profile)',
+  'mcp-auth-rs (introspection)',
+  'mcp-auth-rs (jwt + introspection)',
+  'mcp-auth-rs (no cache)',
+  'mcp-auth',
+  'express-oauth2-jwt-bearer',
+  'fast-jwt',
+  'fast-jwt (no cache)',
+  'node:crypto (lean)',
+  'floor (JSON.parse)',
+  'floor (addon verify)',
+];
+const OURS = 'mcp-auth-rs';
 const REFERENCE = 'mcp-auth';
+const LEAN = 'node:crypto (lean)';
 const BASELINE = { lib: 'none', case: 'no-auth' };
+// What "added" subtracts: `none` serving the token-carrying requests (token ignored), in the same
+// rounds and on the same door.
+const ADDED_BASE = { lib: 'none', case: 'no-auth-token' };
+// The floor of each case: a cache hit and the answers decided without a signature check against
+// the JSON.parse floor; a new token against the addon's verify of a token of the same algorithm.
+const FLOOR_JSON = 'floor (JSON.parse)';
+const FLOOR_VERIFY = 'floor (addon verify)';
+const FLOOR_OF = {
+  'same-token': [FLOOR_JSON, 'same-token'],
+  'no-header': [FLOOR_JSON, 'same-token'],
+  'bad-signature': [FLOOR_JSON, 'same-token'],
+  'introspect-hit': [FLOOR_JSON, 'same-token'],
+  'rs256-new': [FLOOR_VERIFY, 'rs256-new'],
+  'es256-new': [FLOOR_VERIFY, 'es256-new'],
+};
+const isFloor = (lib) => lib.startsWith('floor (');
 // `--libs a,b` (names of LIBS, comma-separated): only those libraries' micro cases and HTTP rows;
 // the front-door rows only when both `none` and `mcp-auth-rs` are among them.
 const SELECTED = args.libs === undefined ? LIBS : args.libs.split(',').map((name) => name.trim());
 const unknown = SELECTED.filter((name) => !LIBS.includes(name));
 if (unknown.length || !SELECTED.length) throw new Error(`--libs takes a comma list of ${LIBS.join(', ')} (not ${unknown.join(', ')})`);
 const LIBS_RUN = LIBS.filter((lib) => SELECTED.includes(lib));
+// `--cases a,b` (case ids of cases.mjs, the baselines excepted: they always run): only those cases,
+// micro and HTTP, on every library and door.
+const CASE_IDS = CASES.map((c) => c.id).filter((id) => !id.startsWith('no-auth'));
+const CASES_RUN = args.cases === undefined ? CASE_IDS : args.cases.split(',').map((id) => id.trim());
+const unknownCases = CASES_RUN.filter((id) => !CASE_IDS.includes(id));
+if (unknownCases.length || !CASES_RUN.length) throw new Error(`--cases takes a comma list of ${CASE_IDS.join(', ')} (not ${unknownCases.join(', ')})`);
+// `--doors a,b`: which HTTP rows beyond Express's run: the front doors (doors.mjs) and `mcp`, the
+// MCP scenario (mcp.mjs); `express` alone = none of them (Express's rows always run).
+const DOOR_NAMES = ['express', ...DOORS, 'mcp'];
+const DOORS_SELECTED = args.doors === undefined ? DOOR_NAMES : args.doors.split(',').map((name) => name.trim());
+const unknownDoors = DOORS_SELECTED.filter((name) => !DOOR_NAMES.includes(name));
+if (unknownDoors.length || !DOORS_SELECTED.length) throw new Error(`--doors takes a comma list of ${DOOR_NAMES.join(', ')} (not ${unknownDoors.join(', ')})`);
 // `kind` is 'micro' or 'http'. Over HTTP, the lean node:crypto verifier (the issue's bar) runs only
 // for new RS256 tokens, the case the issue quotes it for, and the profile only the hot path (same
 // token, new RS256 token) next to compat's rows: the whole run stays near 7 minutes. The opaque
@@ -40,22 +87,21 @@ const LIBS_RUN = LIBS.filter((lib) => SELECTED.includes(lib));
 // (micro and HTTP), the JWT-first fallback in-process only, with "same token" (a JWT: its
 // verified-token cache hit, in the same middleware as its opaque cache hit).
 const OPAQUE_CASES = CASES.filter((c) => c.opaque).map((c) => c.id);
-const caseIdsOf = (lib, kind) =>
-  lib === 'none'
-    ? ['no-auth', 'no-auth-token']
-    : lib.endsWith('(no cache)')
-      ? ['same-token']
-      : lib === 'mcp-auth-rs (introspection)'
-        ? OPAQUE_CASES
-        : lib === 'mcp-auth-rs (jwt + introspection)'
-          ? kind === 'micro'
-            ? ['same-token', ...OPAQUE_CASES]
-            : []
-          : lib === 'node:crypto (lean)' && kind === 'http'
-            ? ['rs256-new']
-            : lib === 'mcp-auth-rs (profile)' && kind === 'http'
-              ? ['same-token', 'rs256-new']
-              : CASES.filter((c) => !c.opaque && !c.id.startsWith('no-auth')).map((c) => c.id);
+const libCaseIds = (lib, kind) => {
+  // The floors: JSON.parse (every request carries the "same token", ignored) and the addon's
+  // verify (new RS256 and ES256 tokens), micro and HTTP.
+  if (lib === FLOOR_JSON) return ['same-token'];
+  if (lib === FLOOR_VERIFY) return ['rs256-new', 'es256-new'];
+  if (lib === 'none') return ['no-auth', 'no-auth-token'];
+  if (lib.endsWith('(no cache)')) return ['same-token'];
+  if (lib === 'mcp-auth-rs (introspection)') return OPAQUE_CASES;
+  if (lib === 'mcp-auth-rs (jwt + introspection)') return kind === 'micro' ? ['same-token', ...OPAQUE_CASES] : [];
+  if (lib === LEAN && kind === 'http') return ['rs256-new'];
+  if (lib === 'mcp-auth-rs (profile)' && kind === 'http') return ['same-token', 'rs256-new'];
+  return CASES.filter((c) => !c.opaque && !c.id.startsWith('no-auth')).map((c) => c.id);
+};
+// … as filtered by `--cases` (the baselines always run).
+const caseIdsOf = (lib, kind) => libCaseIds(lib, kind).filter((id) => id.startsWith('no-auth') || CASES_RUN.includes(id));
 // The front doors other than Express (HTTP only): per door, a no-auth server serving the
 // token-carrying requests (token ignored) and mcp-auth-rs with the same token and with new RS256
 // tokens. Express's figures come from the rows above (the same three rows exist there).
@@ -64,10 +110,28 @@ const DOOR_ROWS = [
   { lib: 'mcp-auth-rs', case: 'same-token' },
   { lib: 'mcp-auth-rs', case: 'rs256-new' },
 ];
-const DOORS_RUN = DOOR_ROWS.every(({ lib }) => LIBS_RUN.includes(lib)) ? DOORS : [];
+// Also the floors, each when listed: JSON.parse on every door, the addon's verify of a new RS256
+// token on node:http only (Fastify's and Hono's would add about 20 s to the run).
+const JSON_FLOOR_ROW = { lib: FLOOR_JSON, case: 'same-token' };
+const VERIFY_FLOOR_ROW = { lib: FLOOR_VERIFY, case: 'rs256-new' };
+const DOOR_FLOOR_ROWS = { node: [JSON_FLOOR_ROW, VERIFY_FLOOR_ROW], fastify: [JSON_FLOOR_ROW], hono: [JSON_FLOOR_ROW] };
+const DOORS_RUN = DOOR_ROWS.every(({ lib }) => LIBS_RUN.includes(lib)) ? DOORS.filter((door) => DOORS_SELECTED.includes(door)) : [];
+// The MCP scenario (mcp.mjs, HTTP only): `none`, mcp-auth (when listed) and mcp-auth-rs, every
+// request carrying the "same token" (ignored by `none`), when `none` and mcp-auth-rs are listed.
+const MCP_ROWS = [
+  { lib: 'none', case: 'no-auth-token' },
+  { lib: REFERENCE, case: 'same-token' },
+  { lib: OURS, case: 'same-token' },
+];
+const MCP_RUN = DOORS_SELECTED.includes('mcp') && ['none', OURS].every((lib) => LIBS_RUN.includes(lib)) && CASES_RUN.includes('same-token');
+// Every HTTP row beyond Express's: { door, lib, case }.
+const EXTRA_ROWS = [
+  ...DOORS_RUN.flatMap((door) => [...DOOR_ROWS, ...(DOOR_FLOOR_ROWS[door] ?? [])].map((row) => ({ door, ...row }))),
+  ...(MCP_RUN ? MCP_ROWS.map((row) => ({ door: 'mcp', ...row })) : []),
+].filter(({ lib, case: id }) => LIBS_RUN.includes(lib) && (id.startsWith('no-auth') || CASES_RUN.includes(id)));
 // The introspection endpoint (a child process) runs when an introspecting library does.
 const NEEDS_ENDPOINT = LIBS_RUN.some((lib) => INTROSPECTING.includes(lib));
-const HTTP_ROW_COUNT = LIBS_RUN.reduce((n, lib) => n + caseIdsOf(lib, 'http').length, 0) + DOORS_RUN.length * DOOR_ROWS.length;
+const HTTP_ROW_COUNT = LIBS_RUN.reduce((n, lib) => n + caseIdsOf(lib, 'http').length, 0) + EXTRA_ROWS.length;
 
 const machine = () => {
   const cpus = os.cpus();
@@ -127,35 +191,186 @@ const check = (s) => (s.unexpected ? `${s.unexpected} UNEXPECTED` : 'ok');
 const cpuRatio = (baselineUs, us) => (baselineUs > 0 && us > 0 ? `${fmt((100 * baselineUs) / us)}%` : '—');
 const spread = (s) => (s.runs > 1 ? `${fmt(s.spreadPct, 0)}%` : '—');
 
+// "Added" server CPU: a row's server CPU µs/req minus ADDED_BASE's on the same door (same run,
+// same rounds), of the medians (`median`) and of the lowest windows (`best`). Distance to the
+// floor: the row's added µs − its floor's added µs (= the row's µs − the floor's µs).
+const FIGURES = [
+  ['median', 'serverCpuUsPerReq'],
+  ['best', 'bestServerCpuUsPerReq'],
+];
+const isNumber = (x) => typeof x === 'number' && Number.isFinite(x);
+/** a[key] − b[key], or null when either is missing. */
+const minus = (a, b, key) => (a && b && isNumber(a[key]) && isNumber(b[key]) ? a[key] - b[key] : null);
+const signedUs = (us) => (us === null ? '—' : `${us >= 0 ? '+' : '−'}${fmt(Math.abs(us), 0)}`);
+/** reference added / ours added: Infinity when ours is ≤ 0 and the reference's positive, null
+ * when a figure is missing or the reference's is ≤ 0. */
+const addedRatio = (ref, ours) => (ref === null || ours === null || !(ref > 0) ? null : ours > 0 ? ref / ours : Infinity);
+const fmtRatio = (r) => (r === null ? '—' : r === Infinity ? '∞ (ours ≤ 0)' : `${fmt(r, 2)}x`);
+const findRow = (list, door, lib, id) => list.find((s) => (s.door ?? 'express') === door && s.lib === lib && s.case === id);
+/** The floor row of `s` on its door, or undefined. */
+const floorOf = (list, s) => {
+  const [lib, id] = FLOOR_OF[s.case] ?? [];
+  return lib && !isFloor(s.lib) && s.lib !== 'none' ? findRow(list, s.door ?? 'express', lib, id) : undefined;
+};
+
 /** Per door: server CPU µs per request without auth (the same requests, token ignored) and with
- * mcp-auth-rs (same token, new RS256 token), and what auth adds, from the medians and the best windows. */
+ * mcp-auth-rs (same token, new RS256 token), what auth adds and the distance to the floors (where
+ * the door has floor rows), from the medians and the best windows. */
 const doorTable = (http) => {
-  const find = (door, lib, id) => http.find((s) => s.door === door && s.lib === lib && s.case === id);
-  const added = (us, baseUs) => (us === null || us === undefined || baseUs === null || baseUs === undefined ? '—' : `${us >= baseUs ? '+' : '−'}${fmt(Math.abs(us - baseUs), 0)}`);
   const rows = [];
   for (const door of ['express', ...DOORS]) {
-    const [base, same, fresh] = DOOR_ROWS.map((r) => find(door, r.lib, r.case));
-    if (!base || !same || !fresh) continue;
-    const unexpected = base.unexpected + same.unexpected + fresh.unexpected;
-    for (const [figure, key] of [['median', 'serverCpuUsPerReq'], ['best', 'bestServerCpuUsPerReq']]) {
+    const [base, same, fresh] = DOOR_ROWS.map((r) => findRow(http, door, r.lib, r.case));
+    if (!base || (!same && !fresh)) continue;
+    const floorJson = findRow(http, door, FLOOR_JSON, 'same-token');
+    const floorVerify = findRow(http, door, FLOOR_VERIFY, 'rs256-new');
+    const unexpected = [base, same, fresh, floorJson, floorVerify].reduce((n, s) => n + (s?.unexpected ?? 0), 0);
+    for (const [figure, key] of FIGURES) {
+      const first = figure === 'median';
       rows.push([
-        figure === 'median' ? door : '',
+        first ? door : '',
         figure,
         fmt(base[key], 0),
-        fmt(same[key], 0),
-        added(same[key], base[key]),
-        fmt(fresh[key], 0),
-        added(fresh[key], base[key]),
-        figure === 'median' ? fmt(base.reqPerSec, 0) : '',
-        figure === 'median' ? fmt(same.reqPerSec, 0) : '',
-        figure === 'median' ? fmt(fresh.reqPerSec, 0) : '',
-        figure === 'median' ? fmt(same.firstRequestMs) : '',
-        figure === 'median' ? (unexpected ? `${unexpected} UNEXPECTED` : 'ok') : '',
+        fmt(same?.[key], 0),
+        signedUs(minus(same, base, key)),
+        signedUs(minus(same, floorJson, key)),
+        fmt(fresh?.[key], 0),
+        signedUs(minus(fresh, base, key)),
+        signedUs(minus(fresh, floorVerify, key)),
+        signedUs(minus(floorJson, base, key)),
+        signedUs(minus(floorVerify, base, key)),
+        first ? fmt(base.reqPerSec, 0) : '',
+        first ? fmt(same?.reqPerSec, 0) : '',
+        first ? fmt(fresh?.reqPerSec, 0) : '',
+        first ? fmt(same?.firstRequestMs) : '',
+        first ? (unexpected ? `${unexpected} UNEXPECTED` : 'ok') : '',
       ]);
     }
   }
   if (!rows.length) return null;
-  return table(['door', 'figure', 'no auth µs', 'same token µs', 'added', 'RS256 new µs', 'added', 'no auth req/s', 'same req/s', 'RS256 req/s', 'first ms', 'check'], rows);
+  return table(
+    ['door', 'figure', 'no auth µs', 'same token µs', 'added', 'to floor', 'RS256 new µs', 'added', 'to floor', 'JSON floor added', 'verify floor added', 'no auth req/s', 'same req/s', 'RS256 req/s', 'first ms', 'check'],
+    rows,
+  );
+};
+
+// The cases of the added-CPU comparison and the issue's targets (reference / ours).
+const ADDED_TARGETS = [
+  ['same-token', 8],
+  ['rs256-new', 3],
+  ['es256-new', 2.5],
+  ['bad-signature', 4],
+  ['no-header', 5],
+];
+const MICRO_TARGETS = [
+  ['rs256-new', 4],
+  ['es256-new', 2.3],
+  ['same-token', 30],
+  ['bad-signature', 6],
+  ['no-header', 10],
+];
+
+/** Per case (Express): what mcp-auth and mcp-auth-rs add to a request, reference / ours, the
+ * case's floor and mcp-auth-rs's distance to it, from the medians and the best windows. */
+const addedTable = (http) => {
+  const base = findRow(http, 'express', ADDED_BASE.lib, ADDED_BASE.case);
+  if (!base) return null;
+  const rows = [];
+  for (const [id, target] of ADDED_TARGETS) {
+    const ref = findRow(http, 'express', REFERENCE, id);
+    const ours = findRow(http, 'express', OURS, id);
+    if (!ref && !ours) continue;
+    const floor = ours && floorOf(http, ours);
+    for (const [figure, key] of FIGURES) {
+      const [refAdded, oursAdded] = [minus(ref, base, key), minus(ours, base, key)];
+      rows.push([
+        figure === 'median' ? label(id) : '',
+        figure,
+        fmt(base[key], 0),
+        signedUs(refAdded),
+        signedUs(oursAdded),
+        fmtRatio(addedRatio(refAdded, oursAdded)),
+        figure === 'median' ? `≥ ${target}x` : '',
+        figure === 'median' ? (floor ? `${floor.lib.slice(7, -1)}${floor.case === 'es256-new' ? ', ES256' : ''}` : '—') : '',
+        signedUs(minus(floor, base, key)),
+        signedUs(minus(ours, floor, key)),
+      ]);
+    }
+  }
+  return rows.length ? table(['case', 'figure', 'no auth µs', 'mcp-auth added', 'mcp-auth-rs added', 'ref/ours', 'target', 'floor', 'floor added', 'mcp-auth-rs to floor'], rows) : null;
+};
+
+/** The issue's targets, every one from this run's figures ('—' when an input did not run). */
+const targetTable = (micro, http) => {
+  const rows = [];
+  const verdict = (ok) => (ok === null ? '—' : ok ? 'met' : 'NOT MET');
+  const microOf = (lib, id) => micro.find((s) => s.lib === lib && s.case === id)?.usPerOp ?? null;
+  const ratio = (a, b) => (a !== null && b !== null && b > 0 ? a / b : null);
+  for (const [id, target] of MICRO_TARGETS) {
+    const r = ratio(microOf(REFERENCE, id), microOf(OURS, id));
+    rows.push([`micro ${label(id)}: mcp-auth / mcp-auth-rs`, `≥ ${target}x`, r === null ? '—' : `${fmt(r, 2)}x`, '', verdict(r === null ? null : r >= target)]);
+    if (id === 'rs256-new') {
+      const lean = ratio(microOf(OURS, id), microOf(LEAN, id));
+      rows.push([`micro ${label(id)}: mcp-auth-rs / ${LEAN}`, '≤ 0.85x', lean === null ? '—' : `${fmt(lean, 2)}x`, '', verdict(lean === null ? null : lean <= 0.85)]);
+    }
+  }
+  const base = findRow(http, 'express', ADDED_BASE.lib, ADDED_BASE.case);
+  for (const [id, target] of ADDED_TARGETS) {
+    const [ref, ours] = [REFERENCE, OURS].map((lib) => findRow(http, 'express', lib, id));
+    const [median, best] = FIGURES.map(([, key]) => addedRatio(minus(ref, base, key), minus(ours, base, key)));
+    rows.push([`added server CPU/request, ${label(id)}: mcp-auth / mcp-auth-rs`, `≥ ${target}x`, fmtRatio(median), fmtRatio(best), verdict(median === null ? null : median >= target)]);
+  }
+  // Peak RSS: the largest VmHWM over each library's Express servers, on the cases both ran.
+  const common = ADDED_TARGETS.map(([id]) => id).filter((id) => [REFERENCE, OURS].every((lib) => isNumber(findRow(http, 'express', lib, id)?.peakRssKb)));
+  const peak = (lib) => (common.length ? Math.max(...common.map((id) => findRow(http, 'express', lib, id).peakRssKb)) / 1024 : null);
+  const [refRss, oursRss] = [peak(REFERENCE), peak(OURS)];
+  rows.push([
+    'peak RSS of the server (MiB, max over Express servers): mcp-auth-rs vs mcp-auth',
+    '≤ mcp-auth',
+    refRss === null ? '—' : `${fmt(oursRss)} vs ${fmt(refRss)}`,
+    '',
+    verdict(refRss === null ? null : oursRss <= refRss),
+  ]);
+  // First request: the median over each library's Express servers (as the first-request table).
+  const firstMs = (lib) => median(http.filter((s) => (s.door ?? 'express') === 'express' && s.lib === lib).map((s) => s.firstRequestMs));
+  const [refFirst, oursFirst] = [firstMs(REFERENCE), firstMs(OURS)];
+  const firstRatio = ratio(oursFirst, refFirst);
+  rows.push([
+    'first request after start: mcp-auth-rs / mcp-auth',
+    '≤ 0.5x',
+    firstRatio === null ? '—' : `${fmt(firstRatio, 2)}x (${fmt(oursFirst)} / ${fmt(refFirst)} ms)`,
+    '',
+    verdict(firstRatio === null ? null : firstRatio <= 0.5),
+  ]);
+  return table(['check', '', 'target', 'measured', 'best windows', 'verdict'], rows.map(([c, ...rest]) => [c, '', ...rest]));
+};
+
+/** The MCP scenario (door `mcp`): per library req/s, server CPU µs/req, added vs the MCP no-auth
+ * row, and mcp-auth / mcp-auth-rs of the added CPU. */
+const mcpTable = (all) => {
+  const rowsOf = MCP_ROWS.map(({ lib, case: id }) => findRow(all, 'mcp', lib, id)).filter(Boolean);
+  const base = rowsOf.find((s) => s.lib === 'none');
+  if (!base) return null;
+  const rows = rowsOf.map((s) => [
+    s.lib,
+    s.lib === 'none' ? 'token sent, ignored' : 'same token',
+    fmt(s.reqPerSec, 0),
+    fmt(s.serverCpuUsPerReq, 0),
+    signedUs(minus(s, base, 'serverCpuUsPerReq')),
+    fmt(s.bestServerCpuUsPerReq, 0),
+    signedUs(minus(s, base, 'bestServerCpuUsPerReq')),
+    fmt(s.p50Ms, 0),
+    fmt(s.p99Ms, 0),
+    fmt(s.peakRssKb / 1024),
+    fmt(s.firstRequestMs),
+    spread(s),
+    check(s),
+  ]);
+  const [ref, ours] = [REFERENCE, OURS].map((lib) => rowsOf.find((s) => s.lib === lib));
+  const [median, best] = FIGURES.map(([, key]) => addedRatio(minus(ref, base, key), minus(ours, base, key)));
+  return [
+    table(['library', 'requests', 'req/s', 'CPU µs/req', 'added', 'best µs', 'added (best)', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'first ms', 'spread', 'check'], rows),
+    `added CPU, mcp-auth / mcp-auth-rs: ${fmtRatio(median)} (medians), ${fmtRatio(best)} (best windows)`,
+  ].join('\n');
 };
 
 /** mcp-auth-rs under the mcp-2026-07-28 profile next to compat (the default): per case, micro µs/op
@@ -238,6 +453,7 @@ const report = (summaries, info, records = []) => {
   const http = allHttp.filter((s) => s.door === 'express');
   const find = (list, lib, id) => list.find((s) => s.lib === lib && s.case === id);
   const baseline = find(http, BASELINE.lib, BASELINE.case);
+  const addedBase = find(http, ADDED_BASE.lib, ADDED_BASE.case);
   const byCase = (a, b) => CASES.findIndex((c) => c.id === a.case) - CASES.findIndex((c) => c.id === b.case) || LIBS.indexOf(a.lib) - LIBS.indexOf(b.lib);
   const firstRequest = LIBS_RUN.filter((lib) => caseIdsOf(lib, 'http').length).map((lib) => [lib, fmt(median(http.filter((s) => s.lib === lib).map((s) => s.firstRequestMs)))]);
   return [
@@ -246,37 +462,47 @@ const report = (summaries, info, records = []) => {
     `Settings: ${info.settings.runs} run(s); micro ≥ ${info.settings.microIterations} calls and ≥ ${info.settings.microMinCpuMs} ms CPU per case after ${info.settings.microWarmup} warm-up; ` +
       `HTTP ${info.settings.httpRounds} rounds of a ${info.settings.httpWindow} s window per row (after a ${info.settings.httpWarmup} s warm-up), 10 connections; ` +
       (info.serverCore === undefined ? 'no CPU pinning' : `server pinned to core ${info.serverCore}, load generator to ${info.clientCores}`) +
-      (info.libs ? `; libraries: ${info.libs.join(', ')}` : ''),
+      (info.libs ? `; libraries: ${info.libs.join(', ')}` : '') +
+      (info.cases ? `; cases: ${info.cases.join(', ')}` : '') +
+      (info.doors ? `; doors: ${info.doors.join(', ')}` : ''),
     '',
     'Micro (in-process, CPU time per call, median of runs). vs mcp-auth = mcp-auth µs / this µs (n/a: mcp-auth 0.2.0 has no introspection);',
-    'spread = (max − min) / median over runs',
+    'to floor = this µs − the case\'s floor µs (floor (JSON.parse) for a cache hit and the answers without a signature check, floor',
+    '(addon verify) of the same algorithm for a new token); spread = (max − min) / median over runs',
     table(
-      ['case', 'library', 'µs/op', 'ops/s', 'vs mcp-auth', 'spread', 'check'],
+      ['case', 'library', 'µs/op', 'ops/s', 'vs mcp-auth', 'to floor', 'spread', 'check'],
       micro.sort(byCase).map((s) => {
         const ref = find(micro, REFERENCE, s.case);
         // mcp-auth 0.2.0 has no introspection: nothing to compare with.
         const vs = isOpaque(s.case) ? 'n/a' : ref ? `${fmt(ref.usPerOp / s.usPerOp, 2)}x` : '—';
-        return [label(s.case), s.lib, fmt(s.usPerOp), fmt(s.opsPerSec, 0), vs, spread(s), check(s)];
+        const toFloor = minus(s, floorOf(micro, s), 'usPerOp');
+        return [label(s.case), s.lib, fmt(s.usPerOp), fmt(s.opsPerSec, 0), vs, toFloor === null ? '—' : `${toFloor >= 0 ? '+' : '−'}${fmt(Math.abs(toFloor))}`, spread(s), check(s)];
       }),
     ),
     '',
-    'HTTP (Express 5 child per row, autocannon, rows loaded in turn, median of windows). % base = req/s / no-auth baseline req/s;',
-    'CPU % base = baseline server CPU µs/req / this server CPU µs/req (the same ratio for a saturated server core, from CPU time);',
-    'best = the same from the lowest CPU µs/req of the row\'s windows (other work on the machine only adds CPU time); spread of req/s',
+    'HTTP (Express 5 child per row, autocannon, rows loaded in turn, median of windows). CPU µs/req = server CPU µs per request (median',
+    'window), best µs = lowest window; added = this − "no auth, token sent" (none), of the medians and of the best windows; to floor =',
+    'this − the case\'s floor row (JSON.parse: cache hit, no header, bad signature; addon verify: new tokens), medians / best windows;',
+    '% base = req/s / no-auth baseline req/s; CPU % base = baseline CPU µs/req / this CPU µs/req (the same ratio for a saturated server',
+    'core, from CPU time), and from the best windows; spread of req/s',
     table(
-      ['case', 'library', 'req/s', '% base', 'CPU % base', 'best', 'spread', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'best', 'non-2xx', 'peak RSS MiB', 'check'],
+      ['case', 'library', 'req/s', 'CPU µs/req', 'added', 'best µs', 'added (best)', 'to floor', 'to floor (best)', '% base', 'CPU % base', 'best', 'spread', 'p50 ms', 'p99 ms', 'non-2xx', 'peak RSS MiB', 'check'],
       http.sort(byCase).map((s) => [
         label(s.case),
         s.lib,
         fmt(s.reqPerSec, 0),
+        fmt(s.serverCpuUsPerReq, 0),
+        signedUs(minus(s, addedBase, 'serverCpuUsPerReq')),
+        fmt(s.bestServerCpuUsPerReq, 0),
+        signedUs(minus(s, addedBase, 'bestServerCpuUsPerReq')),
+        signedUs(minus(s, floorOf(http, s), 'serverCpuUsPerReq')),
+        signedUs(minus(s, floorOf(http, s), 'bestServerCpuUsPerReq')),
         baseline ? `${fmt((100 * s.reqPerSec) / baseline.reqPerSec)}%` : '—',
         cpuRatio(baseline?.serverCpuUsPerReq, s.serverCpuUsPerReq),
         cpuRatio(baseline?.bestServerCpuUsPerReq, s.bestServerCpuUsPerReq),
         spread(s),
         fmt(s.p50Ms, 0),
         fmt(s.p99Ms, 0),
-        fmt(s.serverCpuUsPerReq, 0),
-        fmt(s.bestServerCpuUsPerReq, 0),
         `${s.non2xx}/${s.requests}`,
         fmt(s.peakRssKb / 1024),
         check(s),
@@ -286,14 +512,33 @@ const report = (summaries, info, records = []) => {
     'First request after server start (ms, median over every server of the library; metadata + JWKS fetch, or an introspection call)',
     table(['library', '', 'ms'], firstRequest.map(([lib, ms]) => [lib, '', ms])),
     '',
+    ...(addedTable(http)
+      ? [
+          'Added server CPU per request (Express): each library\'s CPU µs/req − "no auth, token sent" (none), same run and rounds, of the',
+          'medians and of the best windows; ref/ours = mcp-auth added / mcp-auth-rs added (∞: mcp-auth-rs added ≤ 0); floor added = the',
+          "case's floor row − no auth; mcp-auth-rs to floor = mcp-auth-rs added − floor added",
+          addedTable(http),
+          '',
+        ]
+      : []),
     ...(doorTable(allHttp)
       ? [
           'Front doors (mcp-auth-rs/<door>, a server child per row, loaded in the same rounds): server CPU µs per request, median of the',
           "windows and the best (lowest) window; no auth = the door's server without auth serving the same token-carrying requests (token",
-          'ignored); added = what auth adds to a request on that door; req/s median; first ms = the same-token server\'s first request',
+          'ignored); added = what auth adds to a request on that door; to floor = mcp-auth-rs − the door\'s floor row (same token: JSON.parse,',
+          'RS256 new: addon verify, Express and node:http only); JSON/verify floor added = the floor rows − no auth; req/s median; first ms =',
+          "the same-token server's first request",
           doorTable(allHttp),
         ]
       : ['(no front-door rows in this run)']),
+    ...(mcpTable(allHttp)
+      ? [
+          '',
+          'MCP tools/call (SDK v1 StreamableHTTPServerTransport, stateless, JSON answers; a new McpServer + transport per request) on',
+          'Express, every request with the "same token": req/s, server CPU µs/req (median window, best window), added = this − no auth',
+          mcpTable(allHttp),
+        ]
+      : []),
     ...(profileTable(micro, http)
       ? [
           '',
@@ -311,11 +556,23 @@ const report = (summaries, info, records = []) => {
           introspectionTable(micro, http, records),
         ]
       : []),
+    '',
+    'Targets (issue 15), all from this run: measured from the medians (micro: of runs; HTTP: of windows), best windows beside; — = an',
+    'input did not run',
+    targetTable(micro, allHttp),
   ].join('\n');
 };
 
 const main = async () => {
-  const info = { kind: 'machine', machine: machine(), settings, ...(args.libs !== undefined && { libs: LIBS_RUN }), time: new Date().toISOString() };
+  const info = {
+    kind: 'machine',
+    machine: machine(),
+    settings,
+    ...(args.libs !== undefined && { libs: LIBS_RUN }),
+    ...(args.cases !== undefined && { cases: CASES_RUN }),
+    ...(args.doors !== undefined && { doors: DOORS_SELECTED }),
+    time: new Date().toISOString(),
+  };
   const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(resultsDir, { recursive: true });
   const resultsFile = `${resultsDir}${info.time.replace(/[:.]/g, '-')}.jsonl`;
@@ -372,10 +629,13 @@ const main = async () => {
     // timed), then rounds with one window per row: the load moves from server to server, so slow
     // phases of the machine hit every row alike instead of whichever rows ran then.
     t = performance.now();
-    const caseOf = (id) => casesOf('none', 'http').concat(casesOf('mcp-auth-rs', 'http')).find((c) => c.id === id);
+    const caseOf = (id) => {
+      const { authorization, ...testCase } = CASES.find((c) => c.id === id);
+      return { ...testCase, authorizations: () => authorization(tokens) };
+    };
     const rows = [
       ...LIBS_RUN.flatMap((lib) => casesOf(lib, 'http').map((testCase) => ({ door: 'express', lib, testCase }))),
-      ...DOORS_RUN.flatMap((door) => DOOR_ROWS.map(({ lib, case: id }) => ({ door, lib, testCase: caseOf(id) }))),
+      ...EXTRA_ROWS.map(({ door, lib, case: id }) => ({ door, lib, testCase: caseOf(id) })),
     ];
     for (const row of rows) row.next = row.testCase.authorizations();
     for (const row of rows) Object.assign(row, await startTimedServer(row.lib, context, info.serverCore, row.door));

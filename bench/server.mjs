@@ -2,8 +2,9 @@
 //   node bench/server.mjs --lib <name> --issuer <url> --resource <url> --jwks-uri <url> [--door <door>]
 //     [--introspection-endpoint <url>]   (the introspecting libraries: introspection-endpoint.mjs)
 // Express 5 (default; or the front door's framework: doors.mjs) on 127.0.0.1 (ephemeral port), the
-// library's middleware on GET /mcp answering a small JSON. Sends { port } when listening; exits
-// when the parent goes away.
+// library's middleware on GET /mcp answering a small JSON; or (--door mcp) the MCP scenario of
+// mcp.mjs: the library's middleware in front of an MCP SDK stateless Streamable HTTP endpoint.
+// Sends { port } when listening; exits when the parent goes away.
 
 import { parseArgs } from 'node:util';
 
@@ -32,7 +33,22 @@ const expressServer = async () => {
   });
 };
 
-const server = values.door === 'express' ? await expressServer() : await (await import('./doors.mjs')).startDoorServer(values.door, values.lib, context);
+// The MCP scenario (mcp.mjs): Express with the MCP SDK's stateless Streamable HTTP transport on POST /mcp.
+const mcpServer = async () => {
+  const { LIBRARIES } = await import('./libraries.mjs');
+  const { mcpApp } = await import('./mcp.mjs');
+  const app = await mcpApp(await LIBRARIES[values.lib](context));
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+  });
+};
+
+const server =
+  values.door === 'express'
+    ? await expressServer()
+    : values.door === 'mcp'
+      ? await mcpServer()
+      : await (await import('./doors.mjs')).startDoorServer(values.door, values.lib, context);
 process.send({ port: server.address().port });
 process.on('disconnect', () => process.exit(0));
 // The parent asks for this process's CPU time (getrusage: µs, every thread) over the IPC channel.
