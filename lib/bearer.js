@@ -59,6 +59,7 @@ export class BearerFlow {
   #issuer;
   #showErrorDetails;
   #operationScopesFunction;
+  #noCredentials;
 
   /** `verifyAccessToken`: the caller's verify function, `undefined` for the core's JWT verifier. */
   constructor(guard, { verifyAccessToken, issuer, showErrorDetails, operationScopes }) {
@@ -97,6 +98,13 @@ export class BearerFlow {
   #decide(authorizationValue, operation) {
     if (this.#verifyAccessToken) return this.#decideCallerVerified(authorizationValue, operation);
     const authorization = authorizationOf(authorizationValue);
+    // Without credentials (and an operation) the answer depends on the middleware alone: asked
+    // once, then reused (doors only read it). What is thrown instead is thrown every time.
+    if (authorization === undefined && operation === undefined) return (this.#noCredentials ??= this.#decideJwt(undefined, undefined));
+    return this.#decideJwt(authorization, operation);
+  }
+
+  #decideJwt(authorization, operation) {
     const encoded = callSync(() => binding.guardDecide(this.#guard, authorization, operation));
     if (encoded === null) {
       return binding.guardDecideAsync(this.#guard, authorization, operation).then((later) => this.#jwtOutcome(later, authorization));
