@@ -941,6 +941,24 @@ type VerifyJwtConfig = {
    * and JWTs are verified locally.
    */
   introspection?: IntrospectionConfig;
+  /**
+   * mcp-auth-rs: sender-constrained tokens (RFC 9449 DPoP). Requests may use
+   * `Authorization: DPoP <token>` with one `DPoP` proof header; a token bound to a key
+   * (`cnf.jkt`) is then refused as a plain bearer token.
+   */
+  dpop?: DpopConfig;
+};
+
+/** mcp-auth-rs: how a middleware accepts DPoP-bound tokens (RFC 9449). */
+export type DpopConfig = {
+  /** Only DPoP-bound tokens are accepted (a plain bearer token is refused). Default `false`. */
+  required?: boolean;
+  /** Proof algorithms, asymmetric only. Default `['ES256', 'EdDSA', 'RS256', 'PS256']`. */
+  algorithms?: string[];
+  /** How far (seconds) a proof's `iat` may be from now. Default `300`. */
+  maxProofAge?: number;
+  /** The origin clients use (`https://mcp.example.com`), for a server behind a proxy. */
+  publicOrigin?: string;
 };
 
 /** mcp-auth-rs: how a middleware introspects opaque tokens (RFC 7662). */

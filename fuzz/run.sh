@@ -23,7 +23,7 @@ fi
 FUZZ_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$FUZZ_DIR/.." || exit 2
 
-ALL_TARGETS=(authorization_header jwt_verify pipeline server_metadata resource_metadata jwks introspection_answer)
+ALL_TARGETS=(authorization_header jwt_verify pipeline server_metadata resource_metadata jwks introspection_answer dpop_proof)
 read -r -a TARGETS <<< "${FUZZ_TARGETS:-${ALL_TARGETS[*]}}"
 BUILD_FLAGS=(-a)
 

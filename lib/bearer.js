@@ -62,20 +62,22 @@ export class BearerFlow {
   #noCredentials;
 
   /** `verifyAccessToken`: the caller's verify function, `undefined` for the core's JWT verifier. */
-  constructor(guard, { verifyAccessToken, issuer, showErrorDetails, operationScopes }) {
+  constructor(guard, { verifyAccessToken, issuer, showErrorDetails, operationScopes, dpop }) {
     this.#guard = guard;
     this.#verifyAccessToken = verifyAccessToken;
     this.#issuer = issuer;
     this.#showErrorDetails = showErrorDetails;
     this.readsOperation = operationScopes !== undefined && operationScopes !== null;
+    this.readsSender = dpop !== undefined && dpop !== null;
     if (typeof operationScopes === 'function') this.#operationScopesFunction = operationScopes;
   }
 
-  decide(authorizationValue, operation) {
+  /** `sender`: lib/sender.js's input, when `readsSender`. */
+  decide(authorizationValue, operation, sender) {
     if (this.#operationScopesFunction && operation !== undefined) {
-      return this.#withFunctionScopes(operation).then((scoped) => this.#decide(authorizationValue, scoped));
+      return this.#withFunctionScopes(operation).then((scoped) => this.#decide(authorizationValue, scoped, sender));
     }
-    return this.#decide(authorizationValue, operation);
+    return this.#decide(authorizationValue, operation, sender);
   }
 
   /** The operation with the scopes the `operationScopes` function gives for each of its requests
@@ -95,19 +97,21 @@ export class BearerFlow {
     return JSON.stringify({ ...JSON.parse(operation), extraScopes });
   }
 
-  #decide(authorizationValue, operation) {
+  #decide(authorizationValue, operation, sender) {
     if (this.#verifyAccessToken) return this.#decideCallerVerified(authorizationValue, operation);
     const authorization = authorizationOf(authorizationValue);
     // Without credentials (and an operation) the answer depends on the middleware alone: asked
     // once, then reused (doors only read it). What is thrown instead is thrown every time.
-    if (authorization === undefined && operation === undefined) return (this.#noCredentials ??= this.#decideJwt(undefined, undefined));
-    return this.#decideJwt(authorization, operation);
+    if (authorization === undefined && operation === undefined) return (this.#noCredentials ??= this.#decideJwt(undefined, undefined, sender));
+    return this.#decideJwt(authorization, operation, sender);
   }
 
-  #decideJwt(authorization, operation) {
-    const encoded = callSync(() => binding.guardDecide(this.#guard, authorization, operation));
+  #decideJwt(authorization, operation, sender) {
+    const encoded = callSync(() => binding.guardDecide(this.#guard, authorization, operation, sender));
     if (encoded === null) {
-      return binding.guardDecideAsync(this.#guard, authorization, operation).then((later) => this.#jwtOutcome(later, authorization));
+      return binding
+        .guardDecideAsync(this.#guard, authorization, operation, sender)
+        .then((later) => this.#jwtOutcome(later, authorization));
     }
     return this.#jwtOutcome(encoded, authorization);
   }

@@ -97,7 +97,7 @@ const coreOf = (mcpAuth) => {
 };
 
 /** The core's verification options a custom verify function builds its own AuthInfo without. */
-const coreOnlyOptions = ['scopeClaims', 'introspection'];
+const coreOnlyOptions = ['scopeClaims', 'introspection', 'dpop'];
 
 /** The bearer flow of `mcpAuth.bearerAuth(modeOrVerify, config)`, for any door. */
 export const bearerFlowOf = (mcpAuth, modeOrVerify, config = {}) => {

@@ -13,7 +13,7 @@ export const TRUSTED_ISSUERS = Symbol('trusted issuers');
  * A bearer middleware's settings. `issuer`: a string is matched exactly, a function is called by
  * the JS layer (sent as `null`), `TRUSTED_ISSUERS` (sent as absent) means the verifier's issuers.
  */
-export const settingsJson = ({ issuer, audience, requiredScopes, impliedScopes, operationScopes, scopeClaims, resource, showErrorDetails, verifiedTokenCache }) =>
+export const settingsJson = ({ issuer, audience, requiredScopes, impliedScopes, operationScopes, scopeClaims, dpop, resource, showErrorDetails, verifiedTokenCache }) =>
   jsonArg({
     issuer: typeof issuer === 'string' ? issuer : issuer === TRUSTED_ISSUERS ? undefined : null,
     audience,
@@ -21,6 +21,7 @@ export const settingsJson = ({ issuer, audience, requiredScopes, impliedScopes, 
     impliedScopes,
     operationScopes: operationScopesOf(operationScopes),
     scopeClaims,
+    dpop,
     resource: resource ? String(resource) : undefined,
     showErrorDetails,
     verifiedTokenCache,

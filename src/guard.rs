@@ -8,7 +8,7 @@ use crate::options::BearerSettings;
 use crate::throw::{js, json_arg, to_js};
 use mcp_auth_core::bearer::Thrown;
 use mcp_auth_core::operation::resolve;
-use mcp_auth_core::pipeline::{Guard, Request};
+use mcp_auth_core::pipeline::{Guard, Request, SenderInput};
 use mcp_auth_core::profile::Profile;
 use napi::bindgen_prelude::{External, PromiseRaw};
 use napi::{Env, Result};
@@ -25,16 +25,25 @@ pub fn caller_guard(settings_json: String) -> Result<GuardRef> {
     Ok(External::new(Arc::new(Guard::with_caller_verification(policy, answers))))
 }
 
+/// `{ method, url, proof? }` of a request, for a middleware with `dpop`.
+fn sender_input(json_text: Option<String>) -> Result<Option<SenderInput>> {
+    json_text.map(|text| json_arg(&text).map(|value| SenderInput::from(&value))).transpose()
+}
+
 /// The encoded decision when it needs no network; `null` = call `guardDecideAsync`.
-/// `operation`: the JSON-RPC operation as the door read it (only for `operationScopes`).
+/// `operation`: the JSON-RPC operation as the door read it (only for `operationScopes`);
+/// `sender`: the method, URL and `DPoP` header (only for `dpop`).
 #[napi(catch_unwind)]
 pub fn guard_decide(
     guard: &GuardRef,
     authorization: Option<String>,
     operation: Option<String>,
+    sender: Option<String>,
 ) -> Result<Option<String>> {
     let operation = operation.as_deref().map(operation_input).transpose().map_err(to_js)?;
-    let request = Request { authorization: authorization.as_deref(), operation: operation.as_ref() };
+    let sender = sender_input(sender)?;
+    let request =
+        Request { authorization: authorization.as_deref(), operation: operation.as_ref(), sender: sender.as_ref() };
     Ok(encode_outcome(&guard.decide_now(&request)))
 }
 
@@ -44,11 +53,14 @@ pub fn guard_decide_async<'env>(
     guard: &GuardRef,
     authorization: Option<String>,
     operation: Option<String>,
+    sender: Option<String>,
 ) -> Result<PromiseRaw<'env, Option<String>>> {
     let guard = Arc::clone(guard);
     let operation = operation.as_deref().map(operation_input).transpose().map_err(to_js)?;
+    let sender = sender_input(sender)?;
     env.spawn_future(async move {
-        let request = Request { authorization: authorization.as_deref(), operation: operation.as_ref() };
+        let request =
+            Request { authorization: authorization.as_deref(), operation: operation.as_ref(), sender: sender.as_ref() };
         Ok(encode_outcome(&guard.decide(&request).await))
     })
 }

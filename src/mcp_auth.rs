@@ -107,6 +107,7 @@ impl McpAuthCore {
         if auth.profile() == Profile::Mcp20260728 && jwt_verify.get("clockTolerance").is_none() {
             options.clock_tolerance = DEFAULT_CLOCK_TOLERANCE_S;
         }
+        let tolerance = options.clock_tolerance;
         let jwt = JwtVerifier::new(auth.clone(), verifier as usize, options, jwks)
             .with_scope_claims(settings.scope_claims.clone());
         // Always the verifier's trusted issuers: a runtime `issuer` goes through a caller guard.
@@ -114,7 +115,9 @@ impl McpAuthCore {
         let config = settings.bearer_config(Some(jwt.trusted()));
         let (policy, answers) =
             js(config.policy_and_answers(auth.profile(), auth.scopes_supported(verifier as usize)))?;
-        let guard = Guard::with_jwt(policy, answers, jwt, settings.token_cache).falling_back_to(introspector);
+        let guard = Guard::with_jwt(policy, answers, jwt, settings.token_cache)
+            .falling_back_to(introspector)
+            .with_dpop(settings.dpop.clone(), tolerance);
         Ok(External::new(Arc::new(guard)))
     }
 
@@ -137,7 +140,9 @@ impl McpAuthCore {
         let config = settings.bearer_config(Some(&trusted));
         let (policy, answers) =
             js(config.policy_and_answers(auth.profile(), auth.scopes_supported(verifier as usize)))?;
-        Ok(External::new(Arc::new(Guard::with_introspection(policy, answers, introspector))))
+        let guard =
+            Guard::with_introspection(policy, answers, introspector).with_dpop(settings.dpop.clone(), clock_tolerance);
+        Ok(External::new(Arc::new(guard)))
     }
 
     fn introspector(

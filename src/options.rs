@@ -4,6 +4,7 @@
 
 use crate::codec::{json_value, string_list};
 use mcp_auth_core::bearer::{BearerConfig, ImpliedScopes, IssuerRule, ScopeClaims};
+use mcp_auth_core::dpop::DpopOptions;
 use mcp_auth_core::error::AuthError;
 use mcp_auth_core::error::AuthResult;
 use mcp_auth_core::introspection::IntrospectionOptions;
@@ -146,6 +147,8 @@ pub struct BearerSettings {
     operation_scopes: Option<OperationScopes>,
     /// `scopeClaims`: where the core's verifiers read scopes.
     pub scope_claims: Option<ScopeClaims>,
+    /// `dpop`: sender-constrained tokens (checked at setup).
+    pub dpop: Option<DpopOptions>,
     /// `None`: the verified-token cache is off.
     pub token_cache: Option<TokenCacheLimits>,
 }
@@ -177,6 +180,7 @@ impl BearerSettings {
             implied_scopes: scope_map(config.get("impliedScopes"), "impliedScopes")?.map(ImpliedScopes),
             operation_scopes: scope_map(config.get("operationScopes"), "operationScopes")?.map(OperationScopes),
             scope_claims: scope_claims(config.get("scopeClaims"))?,
+            dpop: dpop_options(config.get("dpop"))?,
             token_cache,
         })
     }
@@ -207,6 +211,31 @@ fn scope_claims(value: Option<&Value>) -> AuthResult<Option<ScopeClaims>> {
     let names = value.as_array().and_then(|items| items.iter().map(|v| v.as_str().map(str::to_string)).collect());
     let names = names.ok_or_else(|| AuthError::type_error("`scopeClaims` must be a list of claim names."))?;
     ScopeClaims::new(names).map(Some)
+}
+
+/// `dpop`: `{ required?, algorithms?, maxProofAge?, publicOrigin? }` (absent or `null`: none). A
+/// value of the wrong type is a `TypeError`; what the core refuses, its setup error.
+fn dpop_options(value: Option<&Value>) -> AuthResult<Option<DpopOptions>> {
+    let Some(value) = value.filter(|v| !v.is_null()) else { return Ok(None) };
+    let map = value.as_object().ok_or_else(|| AuthError::type_error("`dpop` must be an object."))?;
+    let wrong = |key: &str, what: &str| AuthError::type_error(format!("`dpop.{key}` must be {what}."));
+    let given = |key: &str| map.get(key).filter(|v| !v.is_null());
+    let mut options = DpopOptions::default();
+    if let Some(required) = given("required") {
+        options.required = required.as_bool().ok_or_else(|| wrong("required", "a boolean"))?;
+    }
+    if let Some(algorithms) = given("algorithms") {
+        let names =
+            algorithms.as_array().and_then(|items| items.iter().map(|v| v.as_str().map(str::to_string)).collect());
+        options.algorithms = names.ok_or_else(|| wrong("algorithms", "a list of algorithm names"))?;
+    }
+    if let Some(age) = given("maxProofAge") {
+        options.max_proof_age = age.as_f64().ok_or_else(|| wrong("maxProofAge", "a number of seconds"))?;
+    }
+    if let Some(origin) = given("publicOrigin") {
+        options.public_origin = Some(origin.as_str().ok_or_else(|| wrong("publicOrigin", "a string"))?.to_string());
+    }
+    options.validated().map(Some)
 }
 
 /// The `introspection` option of `bearerAuth`. Durations in milliseconds; a value of the wrong

@@ -416,6 +416,9 @@ await fetchServerConfig('x', { type: 'saml' });
 await fetchServerConfigByWellKnownUrl('https://x/.well-known/openid-configuration', {});
 mcpAuth.bearerAuth('introspection', { resource: 'https://x/mcp', introspection: { clientId: 'rs', cacheMaxAge: 0 } });
 mcpAuth.bearerAuth('jwt', { resource: 'https://x/mcp', scopeClaims: ['realm_access.roles'], introspection: { clientId: 'rs' } });
+mcpAuth.bearerAuth('jwt', { resource: 'https://x/mcp', dpop: { required: true, algorithms: ['ES256'], publicOrigin: 'https://x' } });
+// @ts-expect-error dpop.required is a boolean
+mcpAuth.bearerAuth('jwt', { dpop: { required: 'yes' } });
 // @ts-expect-error introspection needs a clientId
 mcpAuth.bearerAuth('introspection', { introspection: { clientSecret: 's' } });
 // @ts-expect-error `issuer` is not a bearerAuth option

@@ -8,6 +8,7 @@
 
 pub mod bearer;
 pub mod descriptions;
+pub mod dpop;
 pub mod error;
 pub mod http;
 pub mod introspection;

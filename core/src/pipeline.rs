@@ -6,10 +6,11 @@
 //! caller's own verify function leaves after the token step and comes back for the policy.
 
 use crate::bearer::bearer_error;
-use crate::bearer::token_error;
 use crate::bearer::{
-    parse_authorization, unverified_issuer, Answers, AuthInfo, IssuerRule, Policy, ScopeClaims, Thrown,
+    parse_scheme_and_token, unverified_issuer, Answers, AuthInfo, IssuerRule, Policy, Scheme, ScopeClaims, Thrown,
 };
+use crate::bearer::{token_error, token_refused};
+use crate::dpop::DpopOptions;
 use crate::error::{AuthError, ErrorKind};
 use crate::introspection::{is_jwt, Introspector};
 use crate::jose::{decode_payload, parse_compact, Claims, VerifyOptions};
@@ -37,6 +38,8 @@ pub struct Request<'a> {
     /// The JSON-RPC operation as the door read it; only middlewares with `operationScopes` get
     /// (and read) it.
     pub operation: Option<&'a OperationInput>,
+    /// The method, URL and `DPoP` header; only middlewares with `dpop` get (and read) them.
+    pub sender: Option<&'a SenderInput>,
 }
 
 /// What the front door does with a request.
@@ -210,17 +213,34 @@ pub struct Guard {
     introspector: Option<Introspector>,
     /// Tokens that passed every check of this middleware (`None` = turned off).
     verified: Option<TokenCache>,
+    /// `dpop`: sender-constrained tokens.
+    dpop: Option<SenderConstraint>,
 }
 
 impl Guard {
     /// A middleware whose tokens the caller verifies.
     pub fn with_caller_verification(policy: Policy, answers: Answers) -> Self {
-        Self { policy, answers, jwt: None, introspector: None, verified: None }
+        Self { policy, answers, jwt: None, introspector: None, verified: None, dpop: None }
     }
 
     /// A `bearerAuth('introspection')` middleware: every token is introspected.
     pub fn with_introspection(policy: Policy, answers: Answers, introspector: Introspector) -> Self {
-        Self { policy, answers, jwt: None, introspector: Some(introspector), verified: None }
+        Self { policy, answers, jwt: None, introspector: Some(introspector), verified: None, dpop: None }
+    }
+
+    /// With `dpop`: DPoP-bound tokens and their proofs (`clock_tolerance`: seconds, for `iat`).
+    /// Each request then needs its own proof checks: the verified-token cache is not used.
+    pub fn with_dpop(mut self, options: Option<DpopOptions>, clock_tolerance: f64) -> Self {
+        let Some(options) = options else { return self };
+        self.answers = self.answers.quoting_strictly();
+        self.dpop = Some(SenderConstraint::new(options, clock_tolerance, &self.answers));
+        self.verified = None;
+        self
+    }
+
+    /// Whether the door must hand over the method, URL and `DPoP` header.
+    pub fn reads_sender(&self) -> bool {
+        self.dpop.is_some()
     }
 
     /// A `bearerAuth('jwt')` middleware. `cache`: the verified-token cache's limits (`None` =
@@ -231,7 +251,7 @@ impl Guard {
         let verified = cache
             .filter(|_| jwt.options.current_date_ms.is_none() && policy.operation_scopes.is_none())
             .map(TokenCache::new);
-        Self { policy, answers, jwt: Some(jwt), introspector: None, verified }
+        Self { policy, answers, jwt: Some(jwt), introspector: None, verified, dpop: None }
     }
 
     /// The JWT-first fallback: tokens that are not JWTs go to `introspector`.
@@ -274,7 +294,7 @@ impl Guard {
     ) -> Decision {
         match self.check_policy(issuer, audience, scopes, operation) {
             Ok(()) => Decision::Authenticated(None),
-            Err(error) => self.answer(error, operation),
+            Err(error) => self.answer(error, operation, Scheme::Bearer),
         }
     }
 
@@ -343,9 +363,14 @@ impl Guard {
         }
     }
 
-    fn answer(&self, error: AuthError, operation: Option<&OperationInput>) -> Decision {
+    fn answer(&self, error: AuthError, operation: Option<&OperationInput>, scheme: Scheme) -> Decision {
         match self.answers.respond_for(error, self.needed_scopes(operation).as_deref()) {
-            Ok(response) => Decision::Answer(response),
+            Ok(mut response) => {
+                if let Some(dpop) = &self.dpop {
+                    dpop.challenge.decorate(&mut response, scheme);
+                }
+                Decision::Answer(response)
+            }
             Err(error) => Decision::Rethrow(Some(error)),
         }
     }
@@ -356,7 +381,7 @@ impl Guard {
             Ok(auth_info) => Decision::Authenticated(Some(auth_info)),
             Err(Halt::VerifyToken) => Decision::VerifyToken,
             Err(Halt::FetchFirst) => Decision::FetchFirst,
-            Err(Halt::Failed(error)) => self.answer(error, request.operation),
+            Err(Halt::Failed(error)) => self.answer(error, request.operation, sender::scheme_of(request.authorization)),
         };
         Outcome { decision, warning }
     }
@@ -367,25 +392,43 @@ impl Guard {
         may_wait: bool,
         warning: &mut Option<String>,
     ) -> Result<Arc<str>, Halt> {
-        let token = match self.answers.profile() {
-            Profile::Compat => parse_authorization(request.authorization)?,
-            Profile::Mcp20260728 => parse_credentials(request.authorization)?,
+        let dpop = self.dpop.as_ref();
+        let (scheme, token) = match self.answers.profile() {
+            Profile::Compat => parse_scheme_and_token(request.authorization, dpop.is_some())?,
+            Profile::Mcp20260728 => parse_credentials(request.authorization, dpop.is_some())?,
+        };
+        let now_seconds = now_ms() / 1000.0;
+        let proof = match (scheme, dpop) {
+            (Scheme::DPoP, Some(dpop)) => Some(dpop.check(request.sender, token, now_seconds)?),
+            (Scheme::Bearer, Some(dpop)) if dpop.required() => {
+                return Err(
+                    token_refused("Only DPoP-bound tokens are accepted: use the DPoP scheme and a proof.").into()
+                )
+            }
+            _ => None,
         };
         if let Some(auth_info) = self.verified.as_ref().and_then(|cache| cache.get(token, now_ms())) {
             return Ok(auth_info);
         }
+        let admit = |info: &AuthInfo| -> Result<(), AuthError> {
+            let refuse_bound_bearer = dpop.is_some() || self.answers.profile() == Profile::Mcp20260728;
+            sender::check_binding(scheme, &info.claims, proof.as_ref(), refuse_bound_bearer)?;
+            self.check_policy(info.issuer(), info.audience(), Some(&info.scopes), request.operation)?;
+            match (dpop, &proof) {
+                (Some(dpop), Some(proof)) => dpop.first_use(proof, now_seconds),
+                _ => Ok(()),
+            }
+        };
         let verified = match self.check_token(token, may_wait, warning).await? {
             Checked::Jwt(verified) => verified,
-            // Its answer is cached by the introspector; the policy runs on every request.
+            // Its answer is cached by the introspector; the checks run on every request.
             Checked::Introspected(introspected) => {
-                let info = &introspected.auth_info;
-                self.check_policy(info.issuer(), info.audience(), Some(&info.scopes), request.operation)?;
+                admit(&introspected.auth_info)?;
                 return Ok(introspected.json.clone());
             }
         };
-        let info = &verified.auth_info;
-        self.check_policy(info.issuer(), info.audience(), Some(&info.scopes), request.operation)?;
-        let auth_info: Arc<str> = Arc::from(info.to_json());
+        admit(&verified.auth_info)?;
+        let auth_info: Arc<str> = Arc::from(verified.auth_info.to_json());
         if let Some(cache) = &self.verified {
             cache.insert(token, auth_info.clone(), verified.cacheable_until, verified.key_set, verified.generation);
         }
@@ -393,6 +436,13 @@ impl Guard {
     }
 }
 
+mod sender;
+
+use sender::SenderConstraint;
+pub use sender::SenderInput;
+
+#[cfg(test)]
+mod dpop_tests;
 #[cfg(test)]
 mod fixture_tests;
 #[cfg(test)]

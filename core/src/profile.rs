@@ -4,7 +4,7 @@
 //! stricter token times, 503 + `Retry-After` while the authorization server cannot be reached,
 //! the discovered issuer equal to the configured one. `Compat` is the reference's behavior.
 
-use crate::bearer::header::bearer_error;
+use crate::bearer::header::{bearer_error, Scheme};
 use crate::error::{AuthError, AuthResult};
 use crate::jose::{Claims, JoseError};
 use reqwest::Url;
@@ -130,17 +130,17 @@ pub fn challenge_scopes<'a>(scopes: impl IntoIterator<Item = &'a String>) -> Vec
 /// RFC 6750 §2.1 as the profile reads credentials: `Bearer` (any case), one or more spaces, one
 /// b64token. No credentials (absent, empty, another scheme) is `missing_auth_header`; a malformed
 /// Bearer credential is `invalid_request`.
-pub fn parse_credentials(header: Option<&str>) -> AuthResult<&str> {
+pub fn parse_credentials(header: Option<&str>, dpop: bool) -> AuthResult<(Scheme, &str)> {
     let header = header.filter(|h| !h.is_empty()).ok_or_else(|| bearer_error("missing_auth_header"))?;
     let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let Some(scheme) = Scheme::named(scheme, dpop) else {
         return Err(bearer_error("missing_auth_header"));
-    }
+    };
     let token = rest.trim_start_matches(' ');
     let body = token.trim_end_matches('=');
     let b64token = !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b));
     if b64token {
-        Ok(token)
+        Ok((scheme, token))
     } else {
         Err(bearer_error("invalid_request"))
     }
@@ -183,12 +183,14 @@ mod tests {
 
     #[test]
     fn credentials() {
-        assert_eq!(parse_credentials(Some("bearer   abc.def-_~+/==")).unwrap(), "abc.def-_~+/==");
+        assert_eq!(parse_credentials(Some("bearer   abc.def-_~+/=="), false).unwrap().1, "abc.def-_~+/==");
+        assert_eq!(parse_credentials(Some("DPoP abc"), true).unwrap(), (Scheme::DPoP, "abc"));
+        assert_eq!(parse_credentials(Some("DPoP abc"), false).unwrap_err().code, "missing_auth_header");
         for none in [None, Some(""), Some("Basic abc"), Some("DPoP abc"), Some("Bearer\tabc")] {
-            assert_eq!(parse_credentials(none).unwrap_err().code, "missing_auth_header", "{none:?}");
+            assert_eq!(parse_credentials(none, false).unwrap_err().code, "missing_auth_header", "{none:?}");
         }
         for malformed in ["Bearer", "Bearer ", "Bearer a b", "Bearer a,b", "Bearer =", "Bearer a "] {
-            assert_eq!(parse_credentials(Some(malformed)).unwrap_err().code, "invalid_request", "{malformed:?}");
+            assert_eq!(parse_credentials(Some(malformed), false).unwrap_err().code, "invalid_request", "{malformed:?}");
         }
     }
 

@@ -76,7 +76,7 @@ fn guards() -> &'static [Guard] {
 
 fuzz_target!(|data: &[u8]| {
     let header = String::from_utf8_lossy(data);
-    let request = Request { authorization: Some(&header), operation: None };
+    let request = Request { authorization: Some(&header), operation: None, sender: None };
     for guard in guards() {
         let decided = runtime().block_on(guard.decide(&request)).decision;
         match &decided {

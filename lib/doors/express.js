@@ -7,6 +7,7 @@ import { callerVerifiedFlow } from '../bearer.js';
 import { binding } from '../native.js';
 import { Answer } from '../codec.js';
 import { nodeOperation } from '../operation.js';
+import { nodeSender } from '../sender.js';
 
 const require = createRequire(import.meta.url);
 
@@ -30,7 +31,11 @@ const writeAnswer = ({ status, body, challenge, retryAfter }, response) => {
 /** A flow as Express middleware: one synchronous call into the core when keys are cached. */
 export const expressMiddleware = (flow) =>
   async function bearerAuthHandler(request, response, next) {
-    let outcome = flow.decide(request.headers.authorization, nodeOperation(flow, request.method, request.body, request.headers));
+    let outcome = flow.decide(
+      request.headers.authorization,
+      nodeOperation(flow, request.method, request.body, request.headers),
+      nodeSender(flow, request, request.protocol, request.originalUrl),
+    );
     if (outcome instanceof Promise) outcome = await outcome;
     if (outcome instanceof Answer) return writeAnswer(outcome, response);
     setRequestAuth(request, outcome);

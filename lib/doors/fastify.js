@@ -5,11 +5,16 @@ import { bearerFlowOf, delegatedMetadataRoute, resourceMetadataRoutes } from '..
 import { answerHeaders, metadataServer, pathKey } from './shared.js';
 import { Answer } from '../codec.js';
 import { nodeOperation } from '../operation.js';
+import { nodeSender } from '../sender.js';
 
 export const bearerAuth = (mcpAuth, verify, config) => {
   const flow = bearerFlowOf(mcpAuth, verify, config);
   return async function bearerAuthHook(request, reply) {
-    let outcome = flow.decide(request.headers.authorization, nodeOperation(flow, request.method, request.body, request.headers));
+    let outcome = flow.decide(
+      request.headers.authorization,
+      nodeOperation(flow, request.method, request.body, request.headers),
+      nodeSender(flow, request.raw, request.protocol, request.raw.url),
+    );
     if (outcome instanceof Promise) outcome = await outcome;
     if (outcome instanceof Answer) return reply.code(outcome.status).headers(answerHeaders(outcome)).send(outcome.body);
     request.auth = outcome;

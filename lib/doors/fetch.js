@@ -3,12 +3,13 @@
 import { bearerFlowOf } from '../mcp-auth.js';
 import { Answer } from '../codec.js';
 import { webOperation } from '../operation.js';
+import { webSender } from '../sender.js';
 import { answerHeaders, authorizationServerMetadataServer, resourceMetadataServer } from './shared.js';
 
 /** The outcome of a flow for a web `Request`: the AuthInfo, or the answer as a `Response`. */
 export const decideRequest = async (flow, request) => {
   const operation = flow.readsOperation ? await webOperation(flow, request) : undefined;
-  let outcome = flow.decide(request.headers.get('authorization'), operation);
+  let outcome = flow.decide(request.headers.get('authorization'), operation, webSender(flow, request));
   if (outcome instanceof Promise) outcome = await outcome;
   if (outcome instanceof Answer) return new Response(outcome.body, { status: outcome.status, headers: answerHeaders(outcome) });
   return outcome;

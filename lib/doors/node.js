@@ -3,13 +3,19 @@
 import { bearerFlowOf } from '../mcp-auth.js';
 import { Answer } from '../codec.js';
 import { nodeOperation } from '../operation.js';
+import { nodeSender } from '../sender.js';
 import { setRequestAuth } from './express.js';
 import { answerHeaders, authorizationServerMetadataServer, resourceMetadataServer, targetPath } from './shared.js';
 
 export const bearerAuth = (mcpAuth, verify, config) => {
   const flow = bearerFlowOf(mcpAuth, verify, config);
   return async function bearerAuthHandler(request, response) {
-    let outcome = flow.decide(request.headers.authorization, nodeOperation(flow, request.method, request.body, request.headers));
+    const protocol = request.socket?.encrypted ? 'https' : 'http';
+    let outcome = flow.decide(
+      request.headers.authorization,
+      nodeOperation(flow, request.method, request.body, request.headers),
+      nodeSender(flow, request, protocol, request.url),
+    );
     if (outcome instanceof Promise) outcome = await outcome;
     if (outcome instanceof Answer) {
       response.writeHead(outcome.status, answerHeaders(outcome));

@@ -3,6 +3,7 @@
 //! (rethrow) for the rest; bodies as the reference's `toJson`, snake_cased. Under the
 //! `mcp-2026-07-28` profile: RFC 6750 challenges (see [`ProfileChallenge`]).
 
+use super::dpop_challenge::INVALID_DPOP_PROOF;
 use super::header::bearer_error;
 use crate::descriptions::{
     describe, AUTH_SERVER_ERRORS, AUTH_SERVER_ERROR_FALLBACK, BEARER_AUTH_ERRORS, BEARER_AUTH_ERROR_FALLBACK,
@@ -56,6 +57,9 @@ pub struct Answers {
     profile: Option<ProfileChallenge>,
     /// Answers that never vary for this middleware (bad headers, undecodable tokens), built once.
     prebuilt: Vec<(AuthError, ErrorResponse)>,
+    /// Compat's challenges as RFC 9110 quoted-strings (with `dpop`, where a second challenge must
+    /// stay readable after the first); otherwise unescaped, as the reference writes them.
+    quote_strictly: bool,
 }
 
 /// The header and pre-check failures, and a failed verification: their answers depend only on
@@ -84,12 +88,41 @@ impl Answers {
 
     fn build_all(resource: Option<&str>, show_error_details: bool, profile: Option<ProfileChallenge>) -> Self {
         let resource_metadata = resource.filter(|r| !r.is_empty()).map(|r| resource_metadata_url(r).map(String::from));
-        let mut answers = Self { resource_metadata, show_error_details, profile, prebuilt: Vec::new() };
-        answers.prebuilt = constant_errors()
-            .into_iter()
-            .filter_map(|error| answers.build(error.clone()).ok().map(|response| (error, response)))
-            .collect();
+        let mut answers =
+            Self { resource_metadata, show_error_details, profile, prebuilt: Vec::new(), quote_strictly: false };
+        answers.prebuild();
         answers
+    }
+
+    fn prebuild(&mut self) {
+        self.prebuilt = constant_errors()
+            .into_iter()
+            .filter_map(|error| self.build(error.clone()).ok().map(|response| (error, response)))
+            .collect();
+    }
+
+    /// These answers with every challenge parameter an RFC 9110 quoted-string (see `quote_strictly`).
+    pub fn quoting_strictly(mut self) -> Self {
+        self.quote_strictly = true;
+        self.prebuild();
+        self
+    }
+
+    /// The `Bearer` challenge without an error: what a 401 offers besides a `DPoP` challenge that
+    /// carries the error (`resource_metadata`, and under the profile `scope`).
+    pub fn plain_bearer_challenge(&self) -> String {
+        let mut params = Vec::new();
+        if let Some(Ok(url)) = &self.resource_metadata {
+            params.push(format!("resource_metadata={}", quoted(url)));
+        }
+        if let Some(challenge) = self.profile.as_ref().filter(|c| !c.unauthorized_scope.is_empty()) {
+            params.push(format!("scope={}", quoted(&challenge.unauthorized_scope.join(" "))));
+        }
+        if params.is_empty() {
+            "Bearer".to_string()
+        } else {
+            format!("Bearer {}", params.join(", "))
+        }
     }
 
     pub fn show_error_details(&self) -> bool {
@@ -249,6 +282,17 @@ impl Answers {
                     ],
                 )
             }
+            // RFC 9449: the DPoP challenge carries it (see `DpopChallenge`).
+            (BearerAuth, INVALID_DPOP_PROOF) => (
+                401,
+                Some(INVALID_DPOP_PROOF),
+                error.message.as_deref().unwrap_or(message),
+                vec![
+                    ("error", some(INVALID_DPOP_PROOF)),
+                    ("error_description", some(error.message.as_deref().unwrap_or(message))),
+                    ("resource_metadata", resource_metadata),
+                ],
+            ),
             (BearerAuth, "missing_required_scopes") => (
                 403,
                 Some("insufficient_scope"),
@@ -299,7 +343,7 @@ impl Answers {
         };
         Ok(Some(match kind {
             ErrorKind::BearerAuth | ErrorKind::TokenVerification => {
-                challenge_response(code, message, resource_metadata, body())
+                challenge_response(code, message, resource_metadata, body(), self.quote_strictly)
             }
             ErrorKind::AuthServer | ErrorKind::Config => server_error_response(code, message, self.show_error_details),
             _ => return Ok(None),
@@ -333,7 +377,7 @@ const MALFORMED_CREDENTIALS: &str = "The `Authorization` header must be `Bearer`
 const UNAVAILABLE: &str = "The authorization server cannot be reached right now; try again later.";
 
 /// An RFC 9110 quoted-string.
-fn quoted(value: &str) -> String {
+pub(super) fn quoted(value: &str) -> String {
     format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
@@ -351,7 +395,13 @@ fn profile_body(code: Option<&str>, description: &str, cause: Option<&Value>) ->
 }
 
 /// 401/403 with a `WWW-Authenticate` challenge. No escaping, as in the reference.
-fn challenge_response(code: &str, message: &str, resource_metadata: Option<&str>, body: Value) -> ErrorResponse {
+fn challenge_response(
+    code: &str,
+    message: &str,
+    resource_metadata: Option<&str>,
+    body: Value,
+    quote_strictly: bool,
+) -> ErrorResponse {
     let status = match code {
         "missing_required_scopes" => 403,
         // Only per-operation scopes raise it in compat (a request whose operation cannot be known).
@@ -365,7 +415,7 @@ fn challenge_response(code: &str, message: &str, resource_metadata: Option<&str>
     let header = params
         .iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}=\"{v}\""))
+        .map(|(k, v)| if quote_strictly { format!("{k}={}", quoted(v)) } else { format!("{k}=\"{v}\"") })
         .collect::<Vec<_>>()
         .join(", ");
     ErrorResponse {

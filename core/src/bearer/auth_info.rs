@@ -36,7 +36,8 @@ pub fn token_error(error: &JoseError) -> AuthError {
     AuthError { server_fault: error.server_fault, ..error_for_js }
 }
 
-fn token_error_with_text(text: &str) -> AuthError {
+/// `invalid_token` with a text cause (a token refused by a check of ours, not by jose).
+pub fn token_refused(text: &str) -> AuthError {
     AuthError::new(ErrorKind::TokenVerification, "invalid_token").with_cause(json!({ "cause": text }))
 }
 
@@ -93,10 +94,10 @@ pub fn auth_info(claims: Claims) -> AuthResult<AuthInfo> {
     let map = &claims;
     let non_empty = |key: &str| map.get(key).and_then(Value::as_str).is_some_and(|s| !s.is_empty());
     if !non_empty("iss") {
-        return Err(token_error_with_text("The JWT payload does not contain the `iss` field or it is malformed."));
+        return Err(token_refused("The JWT payload does not contain the `iss` field or it is malformed."));
     }
     if !non_empty("sub") {
-        return Err(token_error_with_text("The JWT payload does not contain the `sub` field or it is malformed."));
+        return Err(token_refused("The JWT payload does not contain the `sub` field or it is malformed."));
     }
     let client_id = match map.get("client_id").filter(|v| !v.is_null()).or_else(|| map.get("azp")) {
         Some(Value::String(id)) => id.clone(),

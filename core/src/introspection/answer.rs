@@ -2,8 +2,8 @@
 //! must pass, and the `AuthInfo` it becomes.
 
 use crate::bearer::auth_info::scopes_of;
-use crate::bearer::{AuthInfo, IssuerRule, ScopeClaims};
-use crate::error::{AuthError, ErrorKind, ServerFault};
+use crate::bearer::{token_refused, AuthInfo, IssuerRule, ScopeClaims};
+use crate::error::{AuthError, ServerFault};
 use crate::jose::Claims;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -22,12 +22,6 @@ pub enum Answer {
     /// Active; `exp` (epoch seconds) when the answer has one.
     Active(Arc<Introspected>, Option<f64>),
     Inactive,
-}
-
-/// The refusal of a token the endpoint calls inactive, or whose answer fails a check. The token
-/// itself is never part of it.
-pub fn token_refused(why: &str) -> AuthError {
-    AuthError::new(ErrorKind::TokenVerification, "invalid_token").with_cause(json!({ "cause": why }))
 }
 
 /// A failed exchange with the endpoint: never cached; the profile answers `fault` 503 or 500,

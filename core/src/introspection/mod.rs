@@ -10,13 +10,14 @@ mod request;
 pub use answer::{read_body, Answer, AnswerRules, Introspected};
 pub use request::ClientAuth;
 
+use crate::bearer::token_refused;
 use crate::bearer::ScopeClaims;
 use crate::error::{AuthError, AuthResult, ServerFault};
 use crate::http::{self, Failure, FetchLimits};
 use crate::jose::base64url_decode;
 use crate::mcp_auth::{McpAuth, ServerConfig};
 use crate::sync::lock;
-use answer::{endpoint_failure, token_refused};
+use answer::endpoint_failure;
 use cache::{digest, AnswerCache, TokenDigest, MAX_CACHE_BYTES};
 use reqwest::Url;
 use serde_json::Value;

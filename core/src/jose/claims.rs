@@ -8,7 +8,9 @@ use super::options::{CheckStep, VerifyOptions};
 use serde_json::Value;
 
 /// The payload members the checks read.
-const CLAIM_NAMES: [&str; 10] = ["iss", "sub", "aud", "exp", "nbf", "iat", "client_id", "azp", "scope", "scopes"];
+// `cnf`: the key a sender-constrained (DPoP) token is bound to.
+const CLAIM_NAMES: [&str; 11] =
+    ["iss", "sub", "aud", "exp", "nbf", "iat", "client_id", "azp", "scope", "scopes", "cnf"];
 
 /// A JWT payload: its text (handed to JS as is, so `JSON.parse` there builds exactly the object
 /// the reference's jose builds) and the members the checks read.
@@ -26,7 +28,7 @@ impl Claims {
     }
 
     /// A member the checks read (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `client_id`, `azp`,
-    /// `scope`, `scopes`); `None` when absent.
+    /// `scope`, `scopes`, `cnf`); `None` when absent.
     pub fn get(&self, name: &str) -> Option<&Value> {
         let index = CLAIM_NAMES.iter().position(|n| *n == name);
         debug_assert!(index.is_some(), "claim {name} is not read when parsing");

@@ -44,7 +44,7 @@ impl Fixture {
 }
 
 pub(super) async fn decide(guard: &Guard, authorization: Option<&str>) -> Decision {
-    guard.decide(&Request { authorization, operation: None }).await.decision
+    guard.decide(&Request { authorization, operation: None, sender: None }).await.decision
 }
 
 pub(super) fn answer(decision: Decision) -> ErrorResponse {

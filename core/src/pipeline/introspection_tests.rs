@@ -74,7 +74,7 @@ async fn an_active_answer_is_authinfo_and_cached() {
     fixture.introspect_answers(active(), Duration::ZERO);
     let guard = fixture.introspection_guard(Profile::Compat, options(&fixture));
     let header = format!("Bearer {TOKEN}");
-    let request = Request { authorization: Some(&header), operation: None };
+    let request = Request { authorization: Some(&header), operation: None, sender: None };
     assert_eq!(guard.decide_now(&request).decision, Decision::FetchFirst, "a new token needs the endpoint");
     let info = authenticated(decide(&guard, Some(&header)).await);
     assert_eq!(

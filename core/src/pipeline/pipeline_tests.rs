@@ -74,7 +74,7 @@ async fn header_rows() {
         let response = answer(decide(&guard, header).await);
         assert_unauthorized(&response, code);
         // The header rows never need the network.
-        let now = guard.decide_now(&Request { authorization: header, operation: None });
+        let now = guard.decide_now(&Request { authorization: header, operation: None, sender: None });
         assert_eq!(now.decision, Decision::Answer(response));
     }
     assert_eq!(fixture.server.hits(), 0);
@@ -101,7 +101,7 @@ async fn success_then_answered_from_the_cache() {
     let fixture = Fixture::start().await;
     let guard = fixture.guard(false);
     let header = bearer(&fixture.token_with(|_| {}));
-    let request = Request { authorization: Some(&header), operation: None };
+    let request = Request { authorization: Some(&header), operation: None, sender: None };
     assert_eq!(guard.decide_now(&request).decision, Decision::FetchFirst, "keys are not fetched yet");
     let Decision::Authenticated(Some(info)) = decide(&guard, Some(&header)).await else { panic!("not authenticated") };
     let info: Value = serde_json::from_str(&info).unwrap();
@@ -112,7 +112,7 @@ async fn success_then_answered_from_the_cache() {
     assert!(matches!(again.decision, Decision::Authenticated(Some(_))), "{again:?}");
     // Another token signed by the same, now known, key needs no fetch either.
     let other = bearer(&fixture.token_with(|c| c["sub"] = json!("bob")));
-    let now = guard.decide_now(&Request { authorization: Some(&other), operation: None });
+    let now = guard.decide_now(&Request { authorization: Some(&other), operation: None, sender: None });
     assert!(matches!(now.decision, Decision::Authenticated(Some(_))));
     assert_eq!(fixture.server.hits(), 1);
 }
@@ -203,7 +203,7 @@ async fn lazy_discovery_fetches_once_and_warns_once() {
     let discovery = ServerConfig::Discovery { issuer: json!(fixture.issuer), server_type: ServerType::OAuth };
     let guard = fixture.guard_with(discovery, None, None, false);
     let header = bearer(&fixture.token_with(|_| {}));
-    let request = Request { authorization: Some(&header), operation: None };
+    let request = Request { authorization: Some(&header), operation: None, sender: None };
     assert_eq!(guard.decide_now(&request).decision, Decision::FetchFirst);
     let first = guard.decide(&request).await;
     assert!(matches!(first.decision, Decision::Authenticated(Some(_))), "{first:?}");
@@ -212,6 +212,7 @@ async fn lazy_discovery_fetches_once_and_warns_once() {
         .decide(&Request {
             authorization: Some(&bearer(&fixture.token_with(|c| c["sub"] = json!("b")))),
             operation: None,
+            sender: None,
         })
         .await;
     assert_eq!(second.warning, None);
@@ -224,7 +225,7 @@ async fn caller_verified_tokens_come_back_for_the_policy() {
         Policy::new(IssuerRule::Exact("https://idp".into()), None, Some(json!(["read"]))),
         Answers::new(Some(RESOURCE), false),
     );
-    let request = Request { authorization: Some("Bearer opaque"), operation: None };
+    let request = Request { authorization: Some("Bearer opaque"), operation: None, sender: None };
     assert_eq!(guard.decide_now(&request).decision, Decision::VerifyToken);
     assert_unauthorized(&answer(guard.decide_now(&Request::default()).decision), "missing_auth_header");
     let scopes = json!(["read"]);

@@ -213,7 +213,7 @@ async fn operation_scopes_step_up() {
     let guard = fixture.guard_with_operations(json!(["notes:read"]), &[("tools/call:delete_note", &["notes:write"])]);
     let header = fixture.profile_token(|c| c["scope"] = json!("notes:read"));
     fn ask<'a>(header: &'a str, operation: &'a OperationInput) -> Request<'a> {
-        Request { authorization: Some(header), operation: Some(operation) }
+        Request { authorization: Some(header), operation: Some(operation), sender: None }
     }
     let list = OperationInput {
         http_method: "POST".into(),
@@ -229,7 +229,7 @@ async fn operation_scopes_step_up() {
         .unwrap()
         .starts_with(r#"Bearer error="insufficient_scope", scope="notes:read notes:write""#));
     let unauthenticated =
-        answer(guard.decide(&Request { authorization: None, operation: Some(&delete) }).await.decision);
+        answer(guard.decide(&Request { authorization: None, operation: Some(&delete), sender: None }).await.decision);
     assert!(unauthenticated.www_authenticate.unwrap().ends_with(r#"scope="notes:read notes:write""#));
     let mismatch = OperationInput { mcp_method: Some("tools/list".into()), ..call("delete_note") };
     assert_eq!(answer(guard.decide(&ask(&header, &mismatch)).await.decision).status, 400);
@@ -238,6 +238,6 @@ async fn operation_scopes_step_up() {
     assert_eq!(response.status, 400);
     assert!(body(&response)["error_description"].as_str().unwrap().contains("parse the JSON body"));
     let writer = fixture.profile_token(|c| c["scope"] = json!("notes:read notes:write"));
-    let request = Request { authorization: Some(&writer), operation: Some(&delete) };
+    let request = Request { authorization: Some(&writer), operation: Some(&delete), sender: None };
     assert!(matches!(guard.decide(&request).await.decision, Decision::Authenticated(Some(_))));
 }

@@ -120,7 +120,11 @@ impl SigningKey {
 
     /// A compact JWS of `claims`, signed with this key.
     pub fn mint(&self, claims: &Value) -> String {
-        let header = json!({ "alg": "ES256", "kid": self.kid, "typ": "JWT" });
+        self.mint_with_header(&json!({ "alg": "ES256", "kid": self.kid, "typ": "JWT" }), claims)
+    }
+
+    /// A compact JWS of `claims` with this protected header, signed with this key.
+    pub fn mint_with_header(&self, header: &Value, claims: &Value) -> String {
         let input =
             format!("{}.{}", base64url(header.to_string().as_bytes()), base64url(claims.to_string().as_bytes()));
         let signature = self.pair.sign(&SystemRandom::new(), input.as_bytes()).unwrap();

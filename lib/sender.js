@@ -1,0 +1,13 @@
+// What a middleware with `dpop` needs of a request besides its `Authorization` header: the method,
+// the URL the door sees (its protocol, `Host` and path; `publicOrigin` replaces the origin in the
+// core) and the `DPoP` header (several are joined with ", ", which the core refuses). Read only
+// when the flow has `dpop`.
+
+const senderJson = (method, url, proof) => JSON.stringify({ method, url, proof: proof ?? undefined });
+
+/** The sender input of a Node request (Express, node:http, Fastify): `path` as the client sent it. */
+export const nodeSender = (flow, request, protocol, path) =>
+  flow.readsSender ? senderJson(request.method, `${protocol}://${request.headers.host}${path}`, request.headers.dpop) : undefined;
+
+/** The sender input of a web `Request`. */
+export const webSender = (flow, request) => (flow.readsSender ? senderJson(request.method, request.url, request.headers.get('dpop')) : undefined);
