@@ -1055,6 +1055,26 @@ export type ResourceServerModeConfig = {
    * (`invalid_server_config`). See the README, "The mcp-2026-07-28 profile".
    */
   profile?: 'compat' | 'mcp-2026-07-28';
+} & SharedStoreConfig;
+
+/**
+ * mcp-auth-rs: a store shared by every instance of a deployment (e.g. Redis through
+ * `mcp-auth-rs/redis`): introspection answers (so N instances ask the provider once per token) and
+ * DPoP proof identifiers (so a proof replayed to another instance is refused). Keys are hashes,
+ * never tokens; every key written has a TTL.
+ */
+export interface AuthStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Sets `key` if absent, atomically: `true` when this call added it. */
+  add(key: string, ttlMs: number): Promise<boolean>;
+}
+
+type SharedStoreConfig = {
+  /** mcp-auth-rs: the shared level of state (default: each process's own memory). */
+  store?: AuthStore;
+  /** mcp-auth-rs: the limit (ms) of every store call. Default `1000`. */
+  storeTimeout?: number;
 };
 
 /** Configuration of {@link MCPAuth}: resource server mode, or the legacy authorization server mode. */

@@ -7,6 +7,7 @@ import { getIssuer, serverMetadataPaths, validateServerConfig } from './discover
 import { BearerFlow, callerVerifiedFlow, jwtVerifyFunction } from './bearer.js';
 import { TRUSTED_ISSUERS, jwksFetchOf, jwtVerifyJson, remoteJwkSetJson, settingsJson } from './options.js';
 import * as expressDoor from './doors/express.js';
+import { storeFunctionOf, storeTimeoutOf } from './store.js';
 
 const serverConfig = (config) => {
   if (!('metadata' in config)) return { kind: 'discovery', issuer: config.issuer, type: config.type };
@@ -68,6 +69,10 @@ export class MCPAuth {
       const error = decodeError(report.error);
       if (report.invalidMetadataAt) error.cause = validationCause(config, report.invalidMetadataAt);
       throw error;
+    }
+    if (config.store !== undefined && config.store !== null) {
+      const store = storeFunctionOf(config.store);
+      callSync(() => core.useStore(store, storeTimeoutOf(config.storeTimeout)));
     }
     // The resource list as normalized at construction (the caller's array when one was given).
     const resources = 'server' in config ? undefined : resourceList(config.protectedResources);

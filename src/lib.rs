@@ -22,6 +22,8 @@ mod mcp_auth;
 #[cfg(all(feature = "test-probes", not(test)))]
 mod probes;
 #[cfg(not(test))]
+mod store;
+#[cfg(not(test))]
 mod throw;
 #[cfg(not(test))]
 mod verify_jwt;

@@ -5,6 +5,7 @@ use crate::codec::encode_error;
 use crate::guard::GuardRef;
 use crate::jwks_fetch::{custom_fetch, JwksFetchFunction};
 use crate::options::{introspection_options, jwks_options, mcp_auth_config, verify_options, BearerSettings};
+use crate::store::{JsStore, StoreFunction};
 use crate::throw::{js, json_arg, to_js};
 use mcp_auth_core::bearer::IssuerRule;
 use mcp_auth_core::error::AuthError;
@@ -12,11 +13,13 @@ use mcp_auth_core::introspection::Introspector;
 use mcp_auth_core::mcp_auth::{McpAuth, ServerLocation};
 use mcp_auth_core::pipeline::{Guard, JwtVerifier};
 use mcp_auth_core::profile::{Profile, DEFAULT_CLOCK_TOLERANCE_S};
+use mcp_auth_core::store::SharedStore;
 use napi::bindgen_prelude::External;
 use napi::Result;
 use napi_derive::napi;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use std::time::Duration;
 
 #[napi]
 pub struct McpAuthCore {
@@ -51,6 +54,14 @@ impl McpAuthCore {
 
     fn auth(&self) -> Result<&Arc<McpAuth>> {
         self.auth.as_ref().ok_or_else(|| to_js(AuthError::type_error("MCPAuth was not constructed")))
+    }
+
+    /// `store` of the constructor: shared by every middleware created after it, every call
+    /// bounded by `timeout_ms`.
+    #[napi(catch_unwind)]
+    pub fn use_store(&self, store: StoreFunction, timeout_ms: u32) -> Result<()> {
+        let shared = SharedStore::new(Arc::new(JsStore(Arc::new(store))), Duration::from_millis(timeout_ms as u64));
+        js(self.auth()?.use_store(shared))
     }
 
     #[napi(catch_unwind)]
@@ -117,7 +128,7 @@ impl McpAuthCore {
             js(config.policy_and_answers(auth.profile(), auth.scopes_supported(verifier as usize)))?;
         let guard = Guard::with_jwt(policy, answers, jwt, settings.token_cache)
             .falling_back_to(introspector)
-            .with_dpop(settings.dpop.clone(), tolerance);
+            .with_dpop(settings.dpop.clone(), tolerance, auth.store().cloned());
         Ok(External::new(Arc::new(guard)))
     }
 
@@ -140,8 +151,11 @@ impl McpAuthCore {
         let config = settings.bearer_config(Some(&trusted));
         let (policy, answers) =
             js(config.policy_and_answers(auth.profile(), auth.scopes_supported(verifier as usize)))?;
-        let guard =
-            Guard::with_introspection(policy, answers, introspector).with_dpop(settings.dpop.clone(), clock_tolerance);
+        let guard = Guard::with_introspection(policy, answers, introspector).with_dpop(
+            settings.dpop.clone(),
+            clock_tolerance,
+            auth.store().cloned(),
+        );
         Ok(External::new(Arc::new(guard)))
     }
 

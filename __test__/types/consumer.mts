@@ -34,6 +34,7 @@ import {
 } from 'mcp-auth-rs';
 import type {
   AuthServerConfig,
+  AuthStore,
   AuthServerConfigError,
   AuthServerConfigErrorCode,
   AuthServerConfigWarning,
@@ -417,6 +418,10 @@ await fetchServerConfigByWellKnownUrl('https://x/.well-known/openid-configuratio
 mcpAuth.bearerAuth('introspection', { resource: 'https://x/mcp', introspection: { clientId: 'rs', cacheMaxAge: 0 } });
 mcpAuth.bearerAuth('jwt', { resource: 'https://x/mcp', scopeClaims: ['realm_access.roles'], introspection: { clientId: 'rs' } });
 mcpAuth.bearerAuth('jwt', { resource: 'https://x/mcp', dpop: { required: true, algorithms: ['ES256'], publicOrigin: 'https://x' } });
+const sharedStore: AuthStore = { get: async () => undefined, set: async () => {}, add: async () => true };
+new MCPAuth({ protectedResources: { metadata: { resource: 'https://x/mcp' } }, store: sharedStore, storeTimeout: 500 });
+// @ts-expect-error a store needs add
+new MCPAuth({ protectedResources: { metadata: { resource: 'https://x/mcp' } }, store: { get: async () => undefined } });
 // @ts-expect-error dpop.required is a boolean
 mcpAuth.bearerAuth('jwt', { dpop: { required: 'yes' } });
 // @ts-expect-error introspection needs a clientId

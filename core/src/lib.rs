@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod bearer;
+pub mod cache_key;
 pub mod descriptions;
 pub mod dpop;
 pub mod error;
@@ -23,6 +24,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod resource;
 pub mod snake_case;
+pub mod store;
 mod sync;
 pub mod token_cache;
 

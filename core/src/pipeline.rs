@@ -20,6 +20,7 @@ use crate::jwt::verify_access_token;
 use crate::mcp_auth::McpAuth;
 use crate::operation::{resolve, OperationInput};
 use crate::profile::{check_times, parse_credentials, Profile};
+use crate::store::SharedStore;
 use crate::token_cache::{TokenCache, TokenCacheLimits};
 use serde_json::{json, Value};
 use std::future::Future;
@@ -230,10 +231,16 @@ impl Guard {
 
     /// With `dpop`: DPoP-bound tokens and their proofs (`clock_tolerance`: seconds, for `iat`).
     /// Each request then needs its own proof checks: the verified-token cache is not used.
-    pub fn with_dpop(mut self, options: Option<DpopOptions>, clock_tolerance: f64) -> Self {
+    /// `shared`: `MCPAuth`'s store, where every instance records the proofs it accepted.
+    pub fn with_dpop(
+        mut self,
+        options: Option<DpopOptions>,
+        clock_tolerance: f64,
+        shared: Option<SharedStore>,
+    ) -> Self {
         let Some(options) = options else { return self };
         self.answers = self.answers.quoting_strictly();
-        self.dpop = Some(SenderConstraint::new(options, clock_tolerance, &self.answers));
+        self.dpop = Some(SenderConstraint::new(options, clock_tolerance, &self.answers, shared));
         self.verified = None;
         self
     }
@@ -413,9 +420,14 @@ impl Guard {
         let admit = |info: &AuthInfo| -> Result<(), AuthError> {
             let refuse_bound_bearer = dpop.is_some() || self.answers.profile() == Profile::Mcp20260728;
             sender::check_binding(scheme, &info.claims, proof.as_ref(), refuse_bound_bearer)?;
-            self.check_policy(info.issuer(), info.audience(), Some(&info.scopes), request.operation)?;
+            self.check_policy(info.issuer(), info.audience(), Some(&info.scopes), request.operation)
+        };
+        // Last, after every stateless check: the proof's first use (a store outage only touches
+        // otherwise valid requests).
+        let first_use = || async {
             match (dpop, &proof) {
-                (Some(dpop), Some(proof)) => dpop.first_use(proof, now_seconds),
+                (Some(dpop), Some(_)) if dpop.shares_replays() && !may_wait => Err(Halt::FetchFirst),
+                (Some(dpop), Some(proof)) => Ok(dpop.first_use(proof, now_seconds).await?),
                 _ => Ok(()),
             }
         };
@@ -424,10 +436,12 @@ impl Guard {
             // Its answer is cached by the introspector; the checks run on every request.
             Checked::Introspected(introspected) => {
                 admit(&introspected.auth_info)?;
+                first_use().await?;
                 return Ok(introspected.json.clone());
             }
         };
         admit(&verified.auth_info)?;
+        first_use().await?;
         let auth_info: Arc<str> = Arc::from(verified.auth_info.to_json());
         if let Some(cache) = &self.verified {
             cache.insert(token, auth_info.clone(), verified.cacheable_until, verified.key_set, verified.generation);

@@ -7,8 +7,8 @@
 //! proofs accepted within one TTL: with 100 000 entries and a TTL of 2 × 300 s that is about
 //! 166 proofs per second sustained before any hole (a shared store, BEYOND §7, lifts the bound).
 
+use crate::cache_key::sha256;
 use crate::sync::lock;
-use aws_lc_rs::digest;
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -107,13 +107,7 @@ impl ReplayCache {
 }
 
 fn replay_key(thumbprint: &str, jti: &str) -> ReplayKey {
-    let mut context = digest::Context::new(&digest::SHA256);
-    context.update(thumbprint.as_bytes());
-    context.update(b"\0");
-    context.update(jti.as_bytes());
-    let mut key = [0u8; 32];
-    key.copy_from_slice(context.finish().as_ref());
-    key
+    sha256(&format!("{thumbprint}\0{jti}"))
 }
 
 #[cfg(test)]

@@ -8,12 +8,7 @@ use std::sync::Mutex;
 
 pub type TokenDigest = [u8; 32];
 
-pub fn digest(token: &str) -> TokenDigest {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
-    let mut bytes = [0u8; 32];
-    bytes.copy_from_slice(digest.as_ref());
-    bytes
-}
+pub use crate::cache_key::sha256 as digest;
 
 /// A cached answer holds the whole introspection response (up to the 1 MiB cap each): besides
 /// `maxEntries`, the cache keeps under this many bytes.

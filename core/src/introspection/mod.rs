@@ -16,6 +16,7 @@ use crate::error::{AuthError, AuthResult, ServerFault};
 use crate::http::{self, Failure, FetchLimits};
 use crate::jose::base64url_decode;
 use crate::mcp_auth::{McpAuth, ServerConfig};
+use crate::store::store_key;
 use crate::sync::lock;
 use answer::endpoint_failure;
 use cache::{digest, AnswerCache, TokenDigest, MAX_CACHE_BYTES};
@@ -169,7 +170,7 @@ impl Introspector {
                 let flight = lock(&self.in_flight).entry(digest).or_default().clone();
                 let answer = flight
                     .get_or_init(|| async {
-                        let answer = self.ask(token, warning).await;
+                        let answer = self.ask_shared(token, warning).await;
                         if let Ok(answer) = &answer {
                             self.remember(digest, answer);
                         }
@@ -186,8 +187,9 @@ impl Introspector {
         }
     }
 
-    fn remember(&self, digest: TokenDigest, answer: &Answer) {
-        let now = now_ms();
+    /// How long `answer` may be reused from now (`None`: not at all): active answers up to
+    /// `cacheMaxAge` and never past `exp`, inactive ones up to `inactiveCacheMaxAge`.
+    fn reuse_for(&self, answer: &Answer, now: f64) -> Option<Duration> {
         let until = match answer {
             Answer::Active(_, exp) => {
                 let until = now + self.options.cache_max_age.as_secs_f64() * 1000.0;
@@ -195,8 +197,46 @@ impl Introspector {
             }
             Answer::Inactive => now + self.options.inactive_cache_max_age.as_secs_f64() * 1000.0,
         };
-        if until > now {
-            self.answers.insert(digest, answer.clone(), until);
+        (until > now).then(|| Duration::from_secs_f64((until - now) / 1000.0))
+    }
+
+    fn remember(&self, digest: TokenDigest, answer: &Answer) {
+        let now = now_ms();
+        if let Some(reuse) = self.reuse_for(answer, now) {
+            self.answers.insert(digest, answer.clone(), now + reuse.as_secs_f64() * 1000.0);
+        }
+    }
+
+    /// [`Self::ask`] through the shared store, when `MCPAuth` has one: an answer another instance
+    /// stored is checked again now and used; a new one is stored (awaited) before it is used.
+    /// A store that fails or hangs only costs its timeout: the provider is asked directly.
+    async fn ask_shared(&self, token: &str, warning: &mut Option<String>) -> AuthResult<Answer> {
+        let endpoint = self.endpoint(warning).await?;
+        let Some(store) = self.auth.store() else { return self.ask(token, &endpoint).await };
+        let key = store_key("introspection", &[endpoint.as_str(), self.client.id(), token]);
+        if let Ok(Some(stored)) = store.get(&key).await {
+            if let Ok(answer) = read_body(stored.into_bytes(), &self.rules(now_ms() / 1000.0)) {
+                return Ok(answer);
+            }
+        }
+        let answer = self.ask(token, &endpoint).await?;
+        if let Some(reuse) = self.reuse_for(&answer, now_ms()) {
+            let text = match &answer {
+                Answer::Active(introspected, _) => introspected.auth_info.claims.text.clone(),
+                Answer::Inactive => r#"{"active":false}"#.to_string(),
+            };
+            // A failed write only means the other instances ask the provider themselves.
+            let _ = store.set(&key, text, reuse).await;
+        }
+        Ok(answer)
+    }
+
+    fn rules(&self, now_seconds: f64) -> AnswerRules<'_> {
+        AnswerRules {
+            issuer: &self.issuer,
+            now_seconds,
+            clock_tolerance: self.clock_tolerance,
+            scope_claims: self.scope_claims.as_ref(),
         }
     }
 
@@ -217,10 +257,9 @@ impl Introspector {
         }
     }
 
-    async fn ask(&self, token: &str, warning: &mut Option<String>) -> AuthResult<Answer> {
-        let endpoint = self.endpoint(warning).await?;
+    async fn ask(&self, token: &str, endpoint: &Url) -> AuthResult<Answer> {
         let limits = FetchLimits { timeout: self.options.timeout, max_body_bytes: MAX_ANSWER_BYTES };
-        let response = http::post_form(&endpoint, &self.client.headers(), self.client.form(token), limits).await;
+        let response = http::post_form(endpoint, &self.client.headers(), self.client.form(token), limits).await;
         let response = response.map_err(|failure| match failure {
             Failure::TooLarge(cap) => endpoint_failure(
                 format!("The introspection answer is larger than {cap} bytes."),
@@ -235,14 +274,7 @@ impl Introspector {
                 return Err(endpoint_failure(format!("The introspection endpoint answered {status}."), fault));
             }
         }
-        let now_seconds = now_ms() / 1000.0;
-        let rules = AnswerRules {
-            issuer: &self.issuer,
-            now_seconds,
-            clock_tolerance: self.clock_tolerance,
-            scope_claims: self.scope_claims.as_ref(),
-        };
-        read_body(response.body, &rules)
+        read_body(response.body, &self.rules(now_ms() / 1000.0))
     }
 }
 

@@ -34,6 +34,12 @@ fn encoded(value: &str) -> String {
 }
 
 impl ClientAuth {
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Basic { id, .. } | Self::Post { id, .. } | Self::None { id } => id,
+        }
+    }
+
     /// The form body: `token`, `token_type_hint=access_token`, and the client's fields.
     pub fn form(&self, token: &str) -> String {
         let mut fields = vec![("token", token), ("token_type_hint", "access_token")];

@@ -114,6 +114,7 @@ impl McpAuth {
             verifiers: Vec::new(),
             metadata: MetadataCache::default(),
             key_sets: Mutex::default(),
+            store: std::sync::OnceLock::new(),
         };
         if config.has_server && config.profile == Profile::Mcp20260728 {
             return Err(plain(AuthError::invalid_server_config(

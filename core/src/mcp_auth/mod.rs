@@ -11,10 +11,11 @@ use crate::metadata::cache::{Metadata, MetadataCache};
 use crate::metadata::well_known::parse_url;
 use crate::profile::Profile;
 use crate::snake_case::snake_case_keys;
+use crate::store::SharedStore;
 use crate::sync::lock;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -43,11 +44,23 @@ pub struct McpAuth {
     verifiers: Vec<(String, Verifier)>,
     metadata: MetadataCache,
     key_sets: Mutex<HashMap<String, Arc<RemoteKeySet>>>,
+    /// The store shared with other instances (`store`), set once before any middleware.
+    store: OnceLock<SharedStore>,
 }
 
 impl McpAuth {
     pub fn profile(&self) -> Profile {
         self.profile
+    }
+
+    /// Shares introspection answers and DPoP proof identifiers through `store` (once; a second
+    /// store is refused).
+    pub fn use_store(&self, store: SharedStore) -> AuthResult<()> {
+        self.store.set(store).map_err(|_| AuthError::type_error("MCPAuth already has a store."))
+    }
+
+    pub fn store(&self) -> Option<&SharedStore> {
+        self.store.get()
     }
 
     /// The `scopesSupported` of the resource of `verifier`.

@@ -26,7 +26,7 @@ impl Fixture {
                 Answers::for_profile(Some(RESOURCE), false, Default::default()),
             ),
         };
-        Guard::with_jwt(policy, answers, jwt, Some(crate::token_cache::DEFAULT_LIMITS)).with_dpop(dpop, 0.0)
+        Guard::with_jwt(policy, answers, jwt, Some(crate::token_cache::DEFAULT_LIMITS)).with_dpop(dpop, 0.0, None)
     }
 
     /// A token bound to `holder` (`None`: unbound).

@@ -169,7 +169,9 @@ async fn jwt_first_fallback() {
     fixture.introspect_answers(active(), Duration::ZERO);
     let token = fixture.key.mint(&json!({ "iss": fixture.issuer, "sub": "bob", "exp": now_s() + 60.0 }));
     assert_eq!(authenticated(decide(&guard, Some(&format!("Bearer {token}"))).await)["claims"]["sub"], json!("bob"));
-    let forged = format!("{}x", &token[..token.len() - 1]);
+    // Another signature (not only another last character, whose low bits base64url decoding drops).
+    let signed = token.rsplit_once('.').unwrap().0;
+    let forged = format!("{signed}.{}", crate::tests::support::base64url(&[7u8; 64]));
     assert_eq!(answer(decide(&guard, Some(&format!("Bearer {forged}"))).await).status, 401);
     assert_eq!(fixture.server.hits_on("/introspect"), 0, "JWTs are never introspected");
     authenticated(decide(&guard, Some(&format!("Bearer {TOKEN}"))).await);

@@ -3,10 +3,13 @@
 
 use crate::bearer::{proof_error, token_refused, Answers, DpopChallenge, Scheme};
 use crate::dpop::{bound_thumbprint, check_proof, CheckedProof, DpopOptions, ProofInput, ReplayCache};
-use crate::error::AuthResult;
+use crate::error::{AuthError, AuthResult, ServerFault};
 use crate::jose::Claims;
+use crate::store::{store_key, SharedStore};
 use reqwest::Url;
+use serde_json::json;
 use serde_json::Value;
+use std::time::Duration;
 
 /// What a door hands over for sender-constrained tokens, when the middleware has `dpop`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,16 +30,23 @@ pub struct SenderConstraint {
     pub(super) challenge: DpopChallenge,
     clock_tolerance: f64,
     replays: ReplayCache,
+    /// Proofs seen by the other instances too (`MCPAuth`'s `store`).
+    shared: Option<SharedStore>,
 }
 
 impl SenderConstraint {
-    pub fn new(options: DpopOptions, clock_tolerance: f64, answers: &Answers) -> Self {
+    pub fn new(options: DpopOptions, clock_tolerance: f64, answers: &Answers, shared: Option<SharedStore>) -> Self {
         let challenge = DpopChallenge {
             algs: options.challenge_algs(),
             required: options.required,
             plain_bearer: answers.plain_bearer_challenge(),
         };
-        Self { options, challenge, clock_tolerance, replays: ReplayCache::new(REPLAY_ENTRIES) }
+        Self { options, challenge, clock_tolerance, replays: ReplayCache::new(REPLAY_ENTRIES), shared }
+    }
+
+    /// Whether the replay check asks the shared store (so it cannot be decided without waiting).
+    pub fn shares_replays(&self) -> bool {
+        self.shared.is_some()
     }
 
     pub fn required(&self) -> bool {
@@ -70,12 +80,22 @@ impl SenderConstraint {
         check_proof(&input, &self.options).map_err(|refused| proof_error(refused.0))
     }
 
-    /// The replay check, after every other one: a proof is accepted once.
-    pub fn first_use(&self, proof: &CheckedProof, now_seconds: f64) -> AuthResult<()> {
+    /// The replay check, after every other one: a proof is accepted once, by this instance and,
+    /// with a store, by all of them. A store that cannot answer refuses the request (fail closed).
+    pub async fn first_use(&self, proof: &CheckedProof, now_seconds: f64) -> AuthResult<()> {
+        let replayed = || proof_error("The DPoP proof was used before.");
         let ttl = 2.0 * self.options.max_proof_age + self.clock_tolerance;
-        match self.replays.first_use(&proof.thumbprint, &proof.jti, ttl, now_seconds) {
-            true => Ok(()),
-            false => Err(proof_error("The DPoP proof was used before.")),
+        if !self.replays.first_use(&proof.thumbprint, &proof.jti, ttl, now_seconds) {
+            return Err(replayed());
+        }
+        let Some(store) = &self.shared else { return Ok(()) };
+        let key = store_key("dpop", &[&proof.thumbprint, &proof.jti]);
+        match store.add(&key, Duration::from_secs_f64(ttl.max(0.001))).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(replayed()),
+            Err(failure) => Err(AuthError::auth_server("store_unavailable")
+                .with_cause(json!({ "cause": format!("The DPoP replay check could not be made: {failure}.") }))
+                .with_fault(ServerFault::Unreachable)),
         }
     }
 }
