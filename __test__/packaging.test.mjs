@@ -116,7 +116,7 @@ describe('npm tarballs, installed into a fresh Express 5 app', { skip, timeout: 
       ['index.js', 'index.d.ts', 'binding.cjs', 'binding.d.cts', 'package.json', 'README.md', 'bin/mcp-auth-rs.mjs'].includes(p) ||
       /^LICENSE(\.md|\.txt)?$/i.test(p) ||
       /^lib\/(doors\/)?[\w.-]+\.js$/.test(p) ||
-      /^lib\/doors\/[\w.-]+\.d\.c?ts$/.test(p);
+      /^lib\/(doors\/)?[\w.-]+\.d\.c?ts$/.test(p);
     assert.deepEqual(main.paths.filter((p) => !allowed(p)), [], 'unexpected files in the tarball');
     for (const required of ['index.js', 'index.d.ts', 'binding.cjs', 'binding.d.cts', 'package.json', 'README.md', 'bin/mcp-auth-rs.mjs', 'lib/native.js']) {
       assert.ok(main.paths.includes(required), `missing ${required}`);
