@@ -18,7 +18,9 @@
 //      sent as `Bearer`; and DPoP under the profile;
 //   5. setup errors (`none`, HMAC, a path in `publicOrigin`), through the main entry and every door;
 //   6. every front door (main entry's Express middleware, /express, /node, /fetch, /hono,
-//      /fastify): a valid proof, the same proof replayed, a bound token as Bearer, publicOrigin.
+//      /fastify): a valid proof, the same proof replayed, a bound token as Bearer, publicOrigin;
+//   7. the demo: `node examples/demo.mjs --dpop` (= `npm run demo -- --dpop`) exits 0 and prints
+//      the proof checks.
 //
 // Challenges are read with helpers/challenge.mjs's RFC 9110 parser from the header as a client sees
 // it (several `WWW-Authenticate` lines joined with ", "), so one value with two challenges and two
@@ -29,6 +31,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import express from 'express';
 import * as ref from 'mcp-auth';
 import { MCPAuth, MCPAuthAuthServerError, fetchServerConfig } from 'mcp-auth-rs';
@@ -857,4 +861,50 @@ describe('6. every front door', () => {
       assertProofRefused(await call('/intro', { at, token: opaque, proof }));
     });
   }
+});
+
+test('7. the demo: `npm run demo -- --dpop` exits 0 and prints the proof checks', { timeout: 60_000 }, async () => {
+  const demo = fileURLToPath(new URL('../examples/demo.mjs', import.meta.url));
+  const { code, stdout, stderr } = await new Promise((resolve) => {
+    execFile(process.execPath, [demo, '--dpop'], { timeout: 50_000 }, (error, out, err) =>
+      resolve({ code: error ? (error.code ?? error.signal) : 0, stdout: out, stderr: err }),
+    );
+  });
+  assert.equal(code, 0, `${stdout}\n${stderr}`);
+  // The output by step: '▶ <title>' then its lines.
+  const steps = new Map(stdout.split('\n▶ ').slice(1).map((block) => [block.split('\n')[0], block]));
+  const stepWith = (title) => {
+    const found = [...steps].find(([name]) => name.startsWith(title));
+    assert.ok(found, `no step "${title}" in:\n${stdout}`);
+    return found[1];
+  };
+  assert.match(stepWith('Starting a local OpenID provider with DPoP'), new RegExp(`dpop_signing_alg_values_supported: ${DEFAULT_ALGS}`));
+  assert.match(stepWith('A request without a token'), /HTTP 401\n {2}WWW-Authenticate: DPoP algs="ES256 EdDSA RS256 PS256"/);
+  const signIn = stepWith('The MCP client connects');
+  assert.match(signIn, /token request: POST http:\/\/127\.0\.0\.1:\d+\/token with a DPoP proof → HTTP 200/);
+  assert.match(signIn, /proof header: typ dpop\+jwt, alg ES256, jwk \{ kty EC, crv P-256 \} \(public key only: yes\)/);
+  assert.match(signIn, /proof claims: htm POST, htu http:\/\/127\.0\.0\.1:\d+\/token, .*, no ath/);
+  assert.match(signIn, /access token received \(DPoP, expires in \d+ s\)/);
+  const [, jkt] = /cnf\.jkt of the access token: (\S+)/.exec(stepWith('The token is bound to the key'));
+  const [, thumbprint] = /JWK thumbprint \(RFC 7638, SHA-256\): (\S+)/.exec(stepWith("The client's DPoP key"));
+  assert.match(jkt, /^[A-Za-z0-9_-]{43}$/);
+  assert.equal(jkt, thumbprint);
+  const call = stepWith('Calling the whoami tool');
+  assert.match(call, /tools\/call whoami: Authorization: DPoP <token>, a fresh proof \(jti [0-9a-f-]{36}\) → HTTP 200/);
+  assert.match(call, /proof claims: htm POST, htu http:\/\/127\.0\.0\.1:\d+\/mcp, .*, ath [A-Za-z0-9_-]{43}/);
+  assert.match(call, /subject: {3}demo-user/);
+  assert.match(call, new RegExp(`cnf\\.jkt: {3}${jkt}`));
+  const refusals = [
+    ['The same request replayed with the same proof', 'invalid_dpop_proof'],
+    ['The token sent as a plain bearer token', 'invalid_token'],
+    ['A fresh proof signed by another key', 'invalid_token'],
+  ];
+  for (const [title, error] of refusals) {
+    const block = stepWith(title);
+    assert.match(block, /HTTP 401\n/, title);
+    assert.match(block, new RegExp(`WWW-Authenticate: DPoP algs="${DEFAULT_ALGS}", error="${error}"`), title);
+    assert.match(block, new RegExp(`body: \\{"error":"${error}"`), title);
+  }
+  assert.match(stepWith("The client's next call"), /→ HTTP 200\n {2}whoami: subject demo-user/);
+  assert.ok(steps.has('Done'), stdout);
 });

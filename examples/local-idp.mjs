@@ -93,6 +93,11 @@ export const listenOnLoopback = async (server, port = 0) => {
  *   an authorization request for more (`invalid_scope`, "requested scope is not allowed"), which
  *   breaks a step-up: an MCP client registers with the scopes of the first challenge and asks for
  *   more when a 403 `insufficient_scope` names them.
+ * @param {boolean}  [options.dpop=false] DPoP (RFC 9449) at the token endpoint: `features.dPoP`
+ *   on, proofs signed with ES256, EdDSA, RS256 or PS256 accepted (`enabledJWA.dPoPSigningAlgValues`,
+ *   advertised as `dpop_signing_alg_values_supported`). A token request carrying a proof gets an
+ *   access token bound to the proof's key (`token_type: 'DPoP'`, `cnf.jkt` in the JWT). Off, the
+ *   provider keeps oidc-provider's defaults.
  * @returns {Promise<LocalIdp>}
  */
 export async function startLocalIdp({
@@ -102,6 +107,7 @@ export async function startLocalIdp({
   accountId = 'demo-user',
   ttl = 3600,
   advisoryClientScope = false,
+  dpop = false,
 } = {}) {
   const resources = new Set(toList(resource));
   const acceptAnyResource = resources.size === 0;
@@ -160,6 +166,7 @@ export async function startLocalIdp({
           },
         }
       : {}),
+    ...(dpop ? { enabledJWA: { dPoPSigningAlgValues: ['ES256', 'EdDSA', 'RS256', 'PS256'] } } : {}),
     async findAccount(_ctx, sub) {
       return {
         accountId: sub,
@@ -180,6 +187,7 @@ export async function startLocalIdp({
       registration: { enabled: true },
       revocation: { enabled: true },
       introspection: { enabled: true },
+      ...(dpop ? { dPoP: { enabled: true } } : {}),
       resourceIndicators: {
         enabled: true,
         async defaultResource(_ctx, _client, oneOf) {
