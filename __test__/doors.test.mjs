@@ -770,6 +770,8 @@ const snapshot = async () => ({
   honoNodeServer: await isLoaded('@hono/node-server'),
   fastify: await isLoaded('fastify'),
   cors: await isLoaded('cors'),
+  redis: await isLoaded('redis'),
+  ioredis: await isLoaded('ioredis'),
 });
 const steps = {};
 const step = async (name, fn) => { await fn(); steps[name] = await snapshot(); };
@@ -795,7 +797,7 @@ const probeLoading = (body) =>
     'loading probe',
   );
 
-const NOTHING = { express: false, hono: false, honoNodeServer: false, fastify: false, cors: false };
+const NOTHING = { express: false, hono: false, honoNodeServer: false, fastify: false, cors: false, redis: false, ioredis: false };
 const RESOLVED_CONFIG = `{ metadata: { issuer: 'https://idp.example.com', authorizationEndpoint: 'https://idp.example.com/authorize', tokenEndpoint: 'https://idp.example.com/token', jwksUri: 'https://idp.example.com/jwks', responseTypesSupported: ['code'], codeChallengeMethodsSupported: ['S256'], registrationEndpoint: 'https://idp.example.com/register' }, type: 'oauth' }`;
 
 describe('4. loading', () => {
@@ -806,6 +808,8 @@ describe('4. loading', () => {
       await step('hono', () => import('hono'));
       await step('fastify', () => import('fastify'));
       await step('@hono/node-server', () => import('@hono/node-server'));
+      await step('redis', () => import('redis'));
+      await step('ioredis', () => import('ioredis'));
     `);
     assert.deepEqual(steps.start, NOTHING);
     assert.equal(steps.express.express, true);
@@ -814,10 +818,13 @@ describe('4. loading', () => {
     assert.equal(steps.hono.fastify, false);
     assert.equal(steps.fastify.fastify, true);
     assert.equal(steps['@hono/node-server'].honoNodeServer, true);
+    assert.equal(steps.redis.redis, true);
+    assert.equal(steps.redis.ioredis, false);
+    assert.equal(steps.ioredis.ioredis, true);
   });
 
-  for (const entry of ['mcp-auth-rs', 'mcp-auth-rs/node', 'mcp-auth-rs/fetch', 'mcp-auth-rs/hono', 'mcp-auth-rs/fastify', 'mcp-auth-rs/express']) {
-    test(`importing ${entry} loads none of express, hono, fastify`, T, async () => {
+  for (const entry of ['mcp-auth-rs', 'mcp-auth-rs/node', 'mcp-auth-rs/fetch', 'mcp-auth-rs/hono', 'mcp-auth-rs/fastify', 'mcp-auth-rs/express', 'mcp-auth-rs/redis']) {
+    test(`importing ${entry} loads none of express, hono, fastify, redis, ioredis`, T, async () => {
       const steps = await probeLoading(`await step('import', () => import('${entry}'));`);
       assert.deepEqual(steps.import, NOTHING);
     });

@@ -1,5 +1,5 @@
 // Sender-constrained tokens: DPoP (RFC 9449; BEYOND.md §6) against a real authorization server:
-// oidc-provider (v9, __test__/helpers/dpop-idp.mjs) issuing DPoP-bound access tokens (RS256 JWT
+// oidc-provider (v9, __test__/helpers/resource-idp.mjs, DPoP on) issuing DPoP-bound access tokens (RS256 JWT
 // with `cnf.jkt`, and opaque tokens whose introspection answer carries `cnf.jkt`) through
 // client_credentials with a DPoP proof, and DPoP proofs built by __test__/helpers/dpop.mjs (well
 // formed, or with one defect each). Every server is real and on 127.0.0.1:
@@ -41,7 +41,7 @@ import * as nodeDoor from 'mcp-auth-rs/node';
 import * as fetchDoor from 'mcp-auth-rs/fetch';
 import * as honoDoor from 'mcp-auth-rs/hono';
 import * as fastifyDoor from 'mcp-auth-rs/fastify';
-import { startDpopIdp } from './helpers/dpop-idp.mjs';
+import { startDpopIdp } from './helpers/resource-idp.mjs';
 import { createDpopKey, dpopProof, decodeProof, ath, nowSeconds } from './helpers/dpop.mjs';
 import { startHttpServer } from './helpers/http-server.mjs';
 import { parseChallenges } from './helpers/challenge.mjs';

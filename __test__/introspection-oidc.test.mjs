@@ -1,5 +1,5 @@
 // RFC 7662 token introspection (BEYOND.md §4) against a real authorization server: oidc-provider
-// (v9, __test__/helpers/opaque-idp.mjs) issuing opaque access tokens through real grants
+// (v9, __test__/helpers/resource-idp.mjs) issuing opaque access tokens through real grants
 // (client_credentials, authorization code + PKCE), with its introspection and revocation
 // endpoints, and a confidential resource-server client (client_secret_basic) the library
 // introspects with. Every server is real and on 127.0.0.1:
@@ -40,7 +40,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { MCPAuth, MCPAuthAuthServerError, fetchServerConfig } from 'mcp-auth-rs';
 import { mountMcpEndpoint } from '../examples/mcp-endpoint.mjs';
-import { startOpaqueIdp } from './helpers/opaque-idp.mjs';
+import { startResourceIdp as startOpaqueIdp } from './helpers/resource-idp.mjs';
 import { closedPort, startHttpServer } from './helpers/http-server.mjs';
 import { sha256 } from './helpers/mcp.mjs';
 import { parseBearerChallenge } from './helpers/challenge.mjs';

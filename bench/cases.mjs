@@ -40,6 +40,13 @@ export const CASES = [
   // call; "new token" never repeats a token, so every request is an introspection call.
   { id: 'introspect-hit', label: 'introspection, same token', status: 200, opaque: true, authorization: (t) => () => `Bearer ${t.opaqueSame}` },
   { id: 'introspect-miss', label: 'introspection, new token', status: 200, opaque: true, authorization: () => opaqueTokens() },
+  // Issue 16 item 6, micro only (`microOnly`: no `authorization` here; run.mjs builds each run's
+  // sequence with shared-store.mjs, a finite pool that bounds the timed loop). "DPoP": the same
+  // DPoP-bound RS256 token with a fresh ES256 proof each call ({ authorization, dpop } headers).
+  // "Introspection, other instance's answer": a new opaque token each call, already introspected by
+  // another MCPAuth instance sharing the Redis store (a local miss, a Redis hit).
+  { id: 'dpop', label: 'DPoP, fresh proof', status: 200, microOnly: true },
+  { id: 'introspect-shared', label: "introspection, other instance's answer", status: 200, opaque: true, microOnly: true },
 ];
 
 /**

@@ -73,12 +73,22 @@ export const runBounded = (main, deadlineSeconds) => {
     });
 };
 
+// Synchronous clean-ups of processes started elsewhere (the benchmark's redis-server: killed by PID).
+const cleanups = new Set();
+/** Registers `fn` to run with killServers (on every exit path); returns a function that forgets it. */
+export const onCleanup = (fn) => {
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+};
+
 /** Kills every server child still running (for exits on error or signal). */
 export const killServers = () => {
   for (const child of live) {
     if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
   }
   live.clear();
+  for (const fn of cleanups) fn();
+  cleanups.clear();
 };
 
 /** Spawns `node <script> …args` (pinned to `core` when given), registered for clean-up, and
@@ -121,6 +131,26 @@ export const startIntrospectionEndpoint = async ({ issuer, resource }, { clientI
   const started = await startChild(INTROSPECTION_ENDPOINT, args, cores, 'introspection endpoint');
   return { ...started, endpoint: `${started.origin}/introspect` };
 };
+
+/** The introspection endpoint child's count of introspections answered so far, asked over IPC
+ * (with an id, as serverCpuUs); null if it does not answer within 2 s. */
+let callQuestions = 0;
+export const endpointCalls = (child) =>
+  new Promise((resolve) => {
+    const id = ++callQuestions;
+    const onMessage = (message) => {
+      if (message?.calls === undefined || message.id !== id) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(message.calls);
+    };
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      resolve(null);
+    }, 2_000);
+    child.on('message', onMessage);
+    child.send({ introspectionCalls: id });
+  });
 
 /** Peak resident set size of a process in KiB (Linux), or null. */
 export const peakRssKb = (pid) => {

@@ -4,7 +4,8 @@
 // node:http on 127.0.0.1 (ephemeral port), POST /introspect: checks the client's Basic credentials
 // (401 invalid_client otherwise) and that the form has a `token`, then answers every token active:
 //   { active: true, iss, sub, aud: resource, client_id, scope: 'read write', token_type: 'Bearer', iat, exp: now + 1 h }
-// Sends { port } when listening; exits when the parent goes away. A process of its own, so that
+// Sends { port } when listening; answers { introspectionCalls: id } with { calls, id } (the tokens
+// introspected so far: active answers sent); exits when the parent goes away. A process of its own, so that
 // the micro benchmark's CPU figure (the benchmark process's CPU time) does not include the
 // endpoint's work, and so that it answers while the micro loop keeps the parent's event loop busy.
 
@@ -30,6 +31,7 @@ const send = (res, status, body, headers = {}) => {
   res.end(text);
 };
 
+let calls = 0;
 const server = http.createServer((req, res) => {
   if (req.method !== 'POST' || req.url !== '/introspect') return send(res, 404, { error: 'not_found' });
   const chunks = [];
@@ -43,6 +45,7 @@ const server = http.createServer((req, res) => {
     if (req.headers.authorization !== expectedAuthorization) return send(res, 401, { error: 'invalid_client' }, { 'WWW-Authenticate': 'Basic realm="introspection"' });
     if (!new URLSearchParams(Buffer.concat(chunks).toString()).get('token')) return send(res, 400, { error: 'invalid_request' });
     const now = Math.floor(Date.now() / 1000);
+    calls++;
     send(res, 200, {
       active: true,
       iss: values.issuer,
@@ -58,4 +61,7 @@ const server = http.createServer((req, res) => {
 });
 // Node's default keep-alive (5 s) outlives the library's idle connections (dropped after 4 s).
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+process.on('message', (message) => {
+  if (message?.introspectionCalls !== undefined) process.send({ calls, id: message.introspectionCalls });
+});
 process.on('disconnect', () => process.exit(0));

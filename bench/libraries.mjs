@@ -30,6 +30,10 @@ const mcpAuthProfile = async ({ issuer, resource }) => {
 export const INTROSPECTION_CLIENT = { clientId: 'bench-rs', clientSecret: 'bench-secret' };
 // The libraries that need the introspection endpoint (context.introspectionEndpoint).
 export const INTROSPECTING = ['mcp-auth-rs (introspection)', 'mcp-auth-rs (jwt + introspection)'];
+// The libraries that need the benchmark's redis-server (context.redisClients; run.mjs's micro
+// benchmark only: bench:paired and the server children do not run them). The second also needs the
+// introspection endpoint.
+export const NEEDS_REDIS = ['mcp-auth-rs (dpop, redis)', 'mcp-auth-rs (introspection, redis)'];
 
 // RFC 7662 introspection (opaque tokens): the benchmark's endpoint (introspection-endpoint.mjs,
 // its URL given: the fake authorization server's metadata has no introspection_endpoint) with the
@@ -42,6 +46,37 @@ const mcpAuthIntrospection = (mode) => async ({ issuer, resource, introspectionE
   return new MCPAuth({
     protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oauth' }], scopesSupported: ['read', 'write'] } },
   }).bearerAuth(mode, { resource, audience: resource, requiredScopes: ['read'], introspection: { ...INTROSPECTION_CLIENT, endpoint: introspectionEndpoint } });
+};
+
+// Issue 16 item 6 (shared-store.mjs; micro only). DPoP: `dpop: {}` (not required; ES256, EdDSA,
+// RS256, PS256 proofs, maxProofAge 300 s), the replay record in memory, or with `store:
+// redisStore(client)` also in Redis (the context's first node-redis client). Every other option
+// as `mcp-auth-rs`. With `dpop` there is no verified-token cache: each request verifies its token.
+const mcpAuthDpop = (redis) => async ({ issuer, resource, redisClients }) => {
+  const { MCPAuth } = await import('mcp-auth-rs');
+  let store;
+  if (redis) {
+    if (!redisClients?.length) throw new Error('no Redis client in the context');
+    store = (await import('mcp-auth-rs/redis')).redisStore(redisClients[0]);
+  }
+  return new MCPAuth({
+    protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oauth' }], scopesSupported: ['read', 'write'] } },
+    ...(store && { store }),
+  }).bearerAuth('jwt', { resource, audience: resource, requiredScopes: ['read'], dpop: {} });
+};
+
+/** Introspection with a shared store: `mcp-auth-rs (introspection)`'s configuration plus `store:
+ * redisStore(redisClients[instance])`. Instance 1 is the measured middleware (B); the benchmark
+ * builds instance 0 (A) to introspect the tokens first (shared-store.mjs). */
+export const sharedIntrospectionInstance = async ({ issuer, resource, introspectionEndpoint, redisClients }, instance) => {
+  if (!introspectionEndpoint) throw new Error('no introspection endpoint in the context');
+  if (!redisClients?.[instance]) throw new Error(`no Redis client ${instance} in the context`);
+  const { MCPAuth } = await import('mcp-auth-rs');
+  const { redisStore } = await import('mcp-auth-rs/redis');
+  return new MCPAuth({
+    protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oauth' }], scopesSupported: ['read', 'write'] } },
+    store: redisStore(redisClients[instance]),
+  }).bearerAuth('introspection', { resource, audience: resource, requiredScopes: ['read'], introspection: { ...INTROSPECTION_CLIENT, endpoint: introspectionEndpoint } });
 };
 
 // Auth0's middleware accepts an http issuer unless NODE_ENV=production; it discovers the metadata
@@ -181,6 +216,9 @@ export const LIBRARIES = {
   'mcp-auth-rs (profile)': mcpAuthProfile,
   'mcp-auth-rs (introspection)': mcpAuthIntrospection('introspection'),
   'mcp-auth-rs (jwt + introspection)': mcpAuthIntrospection('jwt'),
+  'mcp-auth-rs (dpop)': mcpAuthDpop(false),
+  'mcp-auth-rs (dpop, redis)': mcpAuthDpop(true),
+  'mcp-auth-rs (introspection, redis)': (context) => sharedIntrospectionInstance(context, 1),
   'mcp-auth-rs (no cache)': mcpAuth('mcp-auth-rs', { verifiedTokenCache: false }),
   'mcp-auth': mcpAuth('mcp-auth'),
   'express-oauth2-jwt-bearer': expressOauth2JwtBearer,

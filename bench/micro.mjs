@@ -5,8 +5,13 @@
 import { ANSWERS, LIBRARIES } from './libraries.mjs';
 
 // Express's request fields the middlewares read (express-oauth2-jwt-bearer needs more than headers).
+// `authorization` is the Authorization value (undefined = none) or, for DPoP, { authorization, dpop }.
+const headersOf = (authorization) => {
+  if (authorization !== null && typeof authorization === 'object') return { host: '127.0.0.1', ...authorization };
+  return authorization === undefined ? { host: '127.0.0.1' } : { host: '127.0.0.1', authorization };
+};
 const fakeRequest = (authorization) => ({
-  headers: authorization === undefined ? { host: '127.0.0.1' } : { host: '127.0.0.1', authorization },
+  headers: headersOf(authorization),
   method: 'GET',
   url: '/mcp',
   originalUrl: '/mcp',
@@ -48,7 +53,7 @@ class FakeResponse {
 
 /** One call; resolves to the status it decided (200 = `next()` without an error), or with
  * `answer` to { status, res }. */
-const call = async (middleware, authorization, answer = false) => {
+export const call = async (middleware, authorization, answer = false) => {
   const res = new FakeResponse();
   let passed = false;
   let error;
@@ -85,7 +90,10 @@ export const runMicro = async ({ lib, context, cases, warmup, iterations, minCpu
   const middleware = await LIBRARIES[lib](context);
   const firstStatus = await call(middleware, `Bearer ${context.tokens.same}`);
   if (firstStatus !== 200) throw new Error(`${lib}: first request answered ${firstStatus}`);
-  const sequences = cases.map((testCase) => testCase.authorizations());
+  // A case's sequence may be built asynchronously (shared-store.mjs: proofs signed, tokens
+  // introspected by another instance), always before anything is timed.
+  const sequences = [];
+  for (const testCase of cases) sequences.push(await testCase.authorizations());
   // Two calls each: "bad signature" alternates an RS256 and an ES256 token.
   for (const [c, { id, status }] of cases.entries()) for (let i = 0; i < 2; i++) await checkAnswer(lib, middleware, id, status, sequences[c]());
   for (const next of sequences) for (let i = 0; i < warmup; i++) await call(middleware, next());
@@ -96,11 +104,15 @@ export const runMicro = async ({ lib, context, cases, warmup, iterations, minCpu
   const results = [];
   for (const [c, { id, status }] of cases.entries()) {
     const next = sequences[c];
+    // A case with a finite pool bounds its own calls; `probe` (optional) is read before and after
+    // the timed loop (the introspection endpoint's call count).
+    const limit = Math.min(maxCalls, cases[c].maxCalls ?? Infinity);
+    const probeBefore = cases[c].probe ? await cases[c].probe() : undefined;
     let unexpected = 0;
     let calls = 0;
     const wallStart = performance.now();
     const start = process.cpuUsage();
-    while (calls < maxCalls && (calls < iterations || calls % 100 !== 0 || cpuUs(start) < minCpuMs * 1000)) {
+    while (calls < limit && (calls < iterations || calls % 100 !== 0 || cpuUs(start) < minCpuMs * 1000)) {
       if ((await call(middleware, next())) !== status) unexpected++;
       calls++;
     }
@@ -108,7 +120,12 @@ export const runMicro = async ({ lib, context, cases, warmup, iterations, minCpu
     // Wall time per call: each call is awaited before the next, so for an introspection miss it
     // is the round trip to the endpoint (the CPU figure leaves out the time spent waiting).
     const wallUsPerOp = (1000 * (performance.now() - wallStart)) / calls;
-    results.push({ kind: 'micro', lib, case: id, usPerOp, opsPerSec: 1e6 / usPerOp, wallUsPerOp, iterations: calls, unexpected });
+    const probed = {};
+    if (cases[c].probe) {
+      const probeAfter = await cases[c].probe();
+      probed.probeDelta = probeBefore === null || probeAfter === null ? null : probeAfter - probeBefore;
+    }
+    results.push({ kind: 'micro', lib, case: id, usPerOp, opsPerSec: 1e6 / usPerOp, wallUsPerOp, iterations: calls, unexpected, ...probed });
   }
   return results;
 };

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { CASES, POOL_SIZE, RESOURCE, signTokens, startBenchAuthServer } from './cases.mjs';
 import { corePlan, measureWindow, pinThisProcess, runBounded, startIntrospectionEndpoint, startTimedServer, stopServer } from './http.mjs';
 import { DOORS, DOOR_LIBS } from './doors.mjs';
-import { INTROSPECTING, INTROSPECTION_CLIENT } from './libraries.mjs';
+import { INTROSPECTING, INTROSPECTION_CLIENT, NEEDS_REDIS } from './libraries.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,8 +29,12 @@ if (args.door !== 'express') {
   const other = args.libs.split(',').find((lib) => !DOOR_LIBS.includes(lib));
   if (other) throw new Error(`--door ${args.door} runs ${DOOR_LIBS.join(', ')} only, not ${other}`);
 }
-const testCase = CASES.find((c) => c.id === args.case);
-if (!testCase || testCase.id.startsWith('no-auth')) throw new Error(`--case takes one of ${CASES.map((c) => c.id).filter((id) => !id.startsWith('no-auth')).join(', ')}`);
+// The micro-only cases of run.mjs (`microOnly`: DPoP, the shared store) are not served here.
+const PAIRED_CASES = CASES.filter((c) => !c.id.startsWith('no-auth') && !c.microOnly);
+const testCase = PAIRED_CASES.find((c) => c.id === args.case);
+if (!testCase) throw new Error(`--case takes one of ${PAIRED_CASES.map((c) => c.id).join(', ')}`);
+const microOnlyLib = args.libs.split(/,(?![^(]*\))/).map((lib) => lib.trim()).find((lib) => NEEDS_REDIS.includes(lib) || lib.startsWith('mcp-auth-rs (dpop'));
+if (microOnlyLib) throw new Error(`${microOnlyLib} runs in npm run bench's micro benchmark only`);
 // Opaque tokens (introspect-hit, introspect-miss) only for the introspecting libraries; 'introspection'
 // mode only for them (it would introspect JWTs too: the endpoint answers every token active).
 if (process.argv.every((arg) => !arg.startsWith('--libs')) && testCase.opaque) args.libs = INTROSPECTING[0];

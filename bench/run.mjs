@@ -5,9 +5,10 @@ import os from 'node:os';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runMicro } from './micro.mjs';
-import { corePlan, measureWindow, peakRssKb, pinThisProcess, runBounded, startIntrospectionEndpoint, startTimedServer, stopServer } from './http.mjs';
-import { INTROSPECTING, INTROSPECTION_CLIENT } from './libraries.mjs';
+import { call, runMicro } from './micro.mjs';
+import { corePlan, endpointCalls, measureWindow, peakRssKb, pinThisProcess, runBounded, startIntrospectionEndpoint, startTimedServer, stopServer } from './http.mjs';
+import { INTROSPECTING, INTROSPECTION_CLIENT, LIBRARIES, NEEDS_REDIS, sharedIntrospectionInstance } from './libraries.mjs';
+import { dpopSetup, eachLimited, once, opaquePool, startBenchRedis } from './shared-store.mjs';
 import { CASES, POOL_SIZE, RESOURCE, signTokens, startBenchAuthServer } from './cases.mjs';
 import { DOORS } from './doors.mjs';
 
@@ -33,6 +34,9 @@ const LIBS = [
   'mcp-auth-rs (profile)',
   'mcp-auth-rs (introspection)',
   'mcp-auth-rs (jwt + introspection)',
+  'mcp-auth-rs (dpop)',
+  'mcp-auth-rs (dpop, redis)',
+  'mcp-auth-rs (introspection, redis)',
   'mcp-auth-rs (no cache)',
   'mcp-auth',
   'express-oauth2-jwt-bearer',
@@ -64,7 +68,8 @@ const FLOOR_OF = {
 const isFloor = (lib) => lib.startsWith('floor (');
 // `--libs a,b` (names of LIBS, comma-separated): only those libraries' micro cases and HTTP rows;
 // the front-door rows only when both `none` and `mcp-auth-rs` are among them.
-const SELECTED = args.libs === undefined ? LIBS : args.libs.split(',').map((name) => name.trim());
+// A comma inside parentheses belongs to the name (`mcp-auth-rs (dpop, redis)`).
+const SELECTED = args.libs === undefined ? LIBS : args.libs.split(/,(?![^(]*\))/).map((name) => name.trim());
 const unknown = SELECTED.filter((name) => !LIBS.includes(name));
 if (unknown.length || !SELECTED.length) throw new Error(`--libs takes a comma list of ${LIBS.join(', ')} (not ${unknown.join(', ')})`);
 const LIBS_RUN = LIBS.filter((lib) => SELECTED.includes(lib));
@@ -86,7 +91,11 @@ if (unknownDoors.length || !DOORS_SELECTED.length) throw new Error(`--doors take
 // (introspection) cases run only on the introspecting libraries: 'introspection' mode both of them
 // (micro and HTTP), the JWT-first fallback in-process only, with "same token" (a JWT: its
 // verified-token cache hit, in the same middleware as its opaque cache hit).
-const OPAQUE_CASES = CASES.filter((c) => c.opaque).map((c) => c.id);
+const OPAQUE_CASES = CASES.filter((c) => c.opaque && !c.microOnly).map((c) => c.id);
+// Issue 16 item 6 (shared-store.mjs), micro only: the DPoP libraries run the DPoP case, the
+// shared-store introspection library the second-instance hit; no other library runs them.
+const DPOP_LIBS = ['mcp-auth-rs (dpop)', 'mcp-auth-rs (dpop, redis)'];
+const SHARED_LIB = 'mcp-auth-rs (introspection, redis)';
 const libCaseIds = (lib, kind) => {
   // The floors: JSON.parse (every request carries the "same token", ignored) and the addon's
   // verify (new RS256 and ES256 tokens), micro and HTTP.
@@ -94,11 +103,13 @@ const libCaseIds = (lib, kind) => {
   if (lib === FLOOR_VERIFY) return ['rs256-new', 'es256-new'];
   if (lib === 'none') return ['no-auth', 'no-auth-token'];
   if (lib.endsWith('(no cache)')) return ['same-token'];
+  if (DPOP_LIBS.includes(lib)) return kind === 'micro' ? ['dpop'] : [];
+  if (lib === SHARED_LIB) return kind === 'micro' ? ['introspect-shared'] : [];
   if (lib === 'mcp-auth-rs (introspection)') return OPAQUE_CASES;
   if (lib === 'mcp-auth-rs (jwt + introspection)') return kind === 'micro' ? ['same-token', ...OPAQUE_CASES] : [];
   if (lib === LEAN && kind === 'http') return ['rs256-new'];
   if (lib === 'mcp-auth-rs (profile)' && kind === 'http') return ['same-token', 'rs256-new'];
-  return CASES.filter((c) => !c.opaque && !c.id.startsWith('no-auth')).map((c) => c.id);
+  return CASES.filter((c) => !c.opaque && !c.microOnly && !c.id.startsWith('no-auth')).map((c) => c.id);
 };
 // … as filtered by `--cases` (the baselines always run).
 const caseIdsOf = (lib, kind) => libCaseIds(lib, kind).filter((id) => id.startsWith('no-auth') || CASES_RUN.includes(id));
@@ -130,7 +141,17 @@ const EXTRA_ROWS = [
   ...(MCP_RUN ? MCP_ROWS.map((row) => ({ door: 'mcp', ...row })) : []),
 ].filter(({ lib, case: id }) => LIBS_RUN.includes(lib) && (id.startsWith('no-auth') || CASES_RUN.includes(id)));
 // The introspection endpoint (a child process) runs when an introspecting library does.
-const NEEDS_ENDPOINT = LIBS_RUN.some((lib) => INTROSPECTING.includes(lib));
+const NEEDS_ENDPOINT = LIBS_RUN.some((lib) => INTROSPECTING.includes(lib) || (lib === SHARED_LIB && CASES_RUN.includes('introspect-shared')));
+// The redis-server (and its clients) when a library that uses it runs its case; the DPoP setup
+// (key, bound token) when a DPoP library does.
+const NEEDS_REDIS_RUN = LIBS_RUN.some((lib) => NEEDS_REDIS.includes(lib) && caseIdsOf(lib, 'micro').length);
+const NEEDS_DPOP = LIBS_RUN.some((lib) => DPOP_LIBS.includes(lib) && caseIdsOf(lib, 'micro').length);
+// The finite pools of the micro-only cases: each run's warm-up, the 2 answer-check calls and at
+// most this many timed calls (micro.mjs stops a case there even below microMinCpuMs).
+const POOL_MAX_CALLS = args.quick ? 1_500 : 5_000;
+const POOL_USES = settings.microWarmup + 2 + POOL_MAX_CALLS;
+// Instance A introspects the shared case's tokens this many at a time (untimed).
+const PREFETCH_CONCURRENCY = 16;
 const HTTP_ROW_COUNT = LIBS_RUN.reduce((n, lib) => n + caseIdsOf(lib, 'http').length, 0) + EXTRA_ROWS.length;
 
 const machine = () => {
@@ -187,6 +208,8 @@ const table = (header, rows) => {
 };
 const label = (id) => CASES.find((c) => c.id === id).label;
 const isOpaque = (id) => CASES.find((c) => c.id === id).opaque === true;
+// mcp-auth 0.2.0 has neither introspection nor DPoP nor a shared store.
+const noReference = (id) => isOpaque(id) || CASES.find((c) => c.id === id).microOnly === true;
 const check = (s) => (s.unexpected ? `${s.unexpected} UNEXPECTED` : 'ok');
 const cpuRatio = (baselineUs, us) => (baselineUs > 0 && us > 0 ? `${fmt((100 * baselineUs) / us)}%` : '—');
 const spread = (s) => (s.runs > 1 ? `${fmt(s.spreadPct, 0)}%` : '—');
@@ -447,6 +470,58 @@ const introspectionTable = (micro, http, records) => {
   return lines.join('\n').trimEnd();
 };
 
+/** Issue 16 item 6: the DPoP rows (memory and Redis replay store) and the second-instance
+ * introspection hit through Redis, next to the rows they compare with; what each figure includes
+ * under the table. */
+const SHARED_ROWS = [
+  ['mcp-auth-rs', 'rs256-new', 'RS256, new token (for scale)', 'A'],
+  ['mcp-auth-rs', 'es256-new', 'ES256, new token (for scale)', 'B'],
+  ['mcp-auth-rs (dpop)', 'dpop', 'DPoP, fresh proof, memory store', 'C'],
+  ['mcp-auth-rs (dpop, redis)', 'dpop', 'DPoP, fresh proof, Redis store', 'D'],
+  ['mcp-auth-rs (introspection)', 'introspect-hit', 'introspection, local cache hit', 'E'],
+  [SHARED_LIB, 'introspect-shared', "introspection, other instance's answer (Redis)", 'F'],
+  ['mcp-auth-rs (introspection)', 'introspect-miss', 'introspection, miss (endpoint call)', 'G'],
+];
+const SHARED_NOTES = {
+  A: 'a new RS256 JWT: signature + claims, verified-token cache missed (the token part of a DPoP request)',
+  B: 'a new ES256 JWT: about what one ES256 signature check costs (the proof part of a DPoP request)',
+  C: "the proof's ES256 signature and claims (typ, alg, jwk, htm, htu, iat, ath) + the RS256 token verified (no verified-token cache with dpop) + cnf.jkt = the jwk's thumbprint + the jti recorded in this process's replay memory",
+  D: "C + the jti added in Redis (SET … PX … NX through node-redis, awaited): the client's CPU counts, redis-server's does not; wall µs includes the round trip",
+  E: "the same opaque token again: this instance's answer cache, audience/scope checks",
+  F: "a new opaque token for this instance, whose answer instance A stored in Redis: local miss, Redis GET (node-redis round trip), the answer checked again (iss, exp, nbf) + audience/scope; no endpoint call (counted below)",
+  G: "a new opaque token: an RFC 7662 call to the local endpoint (its CPU is another process's), the answer stored in the local cache",
+};
+const sharedStoreTable = (micro, records, shared) => {
+  const find = (lib, id) => micro.find((s) => s.lib === lib && s.case === id);
+  if (!find('mcp-auth-rs (dpop)', 'dpop') && !find('mcp-auth-rs (dpop, redis)', 'dpop') && !find(SHARED_LIB, 'introspect-shared')) return null;
+  const shown = SHARED_ROWS.filter(([lib, id]) => find(lib, id));
+  const rows = shown.map(([lib, id, name, key]) => {
+    const m = find(lib, id);
+    let endpoint = '—';
+    if (id === 'introspect-shared') {
+      const runs = records.filter((r) => r.kind === 'micro' && r.lib === lib && r.case === id);
+      const deltas = runs.map((r) => r.probeDelta);
+      endpoint = deltas.some((d) => typeof d !== 'number') ? '?' : `${deltas.reduce((a, b) => a + b, 0)} / ${runs.reduce((a, r) => a + r.iterations, 0)}`;
+    }
+    const ref = noReference(id) ? 'n/a' : fmt(find(REFERENCE, id)?.usPerOp);
+    return [`${key} ${name}`, lib, fmt(m.usPerOp), fmt(m.wallUsPerOp), fmt(m.opsPerSec, 0), ref, endpoint, spread(m), check(m)];
+  });
+  const lines = [table(['row', 'library', 'micro µs', 'wall µs', 'ops/s', 'mcp-auth', 'endpoint calls (timed)', 'spread', 'check'], rows)];
+  for (const [, , , key] of shown) lines.push(`${key}: ${SHARED_NOTES[key]}`);
+  const dpopFigure = (lib) => find(lib, 'dpop')?.usPerOp;
+  const [memory, viaRedis] = [dpopFigure('mcp-auth-rs (dpop)'), dpopFigure('mcp-auth-rs (dpop, redis)')];
+  const [rs, es] = [find('mcp-auth-rs', 'rs256-new')?.usPerOp, find('mcp-auth-rs', 'es256-new')?.usPerOp];
+  if (memory && rs && es) lines.push(`DPoP (memory) − (RS256 new + ES256 new): ${signedUs(memory - rs - es)} µs (the binding, the replay record and the proof's parsing beyond two JWT verifications)`);
+  if (memory && viaRedis) lines.push(`Redis replay store − memory: ${signedUs(viaRedis - memory)} µs CPU, ${signedUs(find('mcp-auth-rs (dpop, redis)', 'dpop').wallUsPerOp - find('mcp-auth-rs (dpop)', 'dpop').wallUsPerOp)} µs wall per request`);
+  const [hit, other, miss] = [find('mcp-auth-rs (introspection)', 'introspect-hit'), find(SHARED_LIB, 'introspect-shared'), find('mcp-auth-rs (introspection)', 'introspect-miss')];
+  if (other && hit) lines.push(`Redis hit − local hit: ${signedUs(other.usPerOp - hit.usPerOp)} µs CPU, ${signedUs(other.wallUsPerOp - hit.wallUsPerOp)} µs wall`);
+  if (other && miss) lines.push(`Redis hit − miss: ${signedUs(other.usPerOp - miss.usPerOp)} µs CPU, ${signedUs(other.wallUsPerOp - miss.wallUsPerOp)} µs wall`);
+  if (other) lines.push('endpoint calls (timed) = calls the endpoint received during the measured instance\'s timed loops / its timed calls, over all runs (each token used once)');
+  if (shared?.prefetch?.tokens) lines.push(`instance A's untimed prefetch: ${shared.prefetch.tokens} tokens introspected, ${shared.prefetch.endpointCalls ?? '?'} endpoint calls, ${fmt(shared.prefetch.seconds)} s`);
+  for (const line of shared?.checks ?? []) lines.push(`checked: ${line}`);
+  return lines.join('\n');
+};
+
 const report = (summaries, info, records = []) => {
   const micro = summaries.filter((s) => s.kind === 'micro-median');
   const allHttp = summaries.filter((s) => s.kind === 'http-median');
@@ -466,7 +541,7 @@ const report = (summaries, info, records = []) => {
       (info.cases ? `; cases: ${info.cases.join(', ')}` : '') +
       (info.doors ? `; doors: ${info.doors.join(', ')}` : ''),
     '',
-    'Micro (in-process, CPU time per call, median of runs). vs mcp-auth = mcp-auth µs / this µs (n/a: mcp-auth 0.2.0 has no introspection);',
+    'Micro (in-process, CPU time per call, median of runs). vs mcp-auth = mcp-auth µs / this µs (n/a: mcp-auth 0.2.0 has no introspection, DPoP or store);',
     'to floor = this µs − the case\'s floor µs (floor (JSON.parse) for a cache hit and the answers without a signature check, floor',
     '(addon verify) of the same algorithm for a new token); spread = (max − min) / median over runs',
     table(
@@ -474,7 +549,7 @@ const report = (summaries, info, records = []) => {
       micro.sort(byCase).map((s) => {
         const ref = find(micro, REFERENCE, s.case);
         // mcp-auth 0.2.0 has no introspection: nothing to compare with.
-        const vs = isOpaque(s.case) ? 'n/a' : ref ? `${fmt(ref.usPerOp / s.usPerOp, 2)}x` : '—';
+        const vs = noReference(s.case) ? 'n/a' : ref ? `${fmt(ref.usPerOp / s.usPerOp, 2)}x` : '—';
         const toFloor = minus(s, floorOf(micro, s), 'usPerOp');
         return [label(s.case), s.lib, fmt(s.usPerOp), fmt(s.opsPerSec, 0), vs, toFloor === null ? '—' : `${toFloor >= 0 ? '+' : '−'}${fmt(Math.abs(toFloor))}`, spread(s), check(s)];
       }),
@@ -556,6 +631,15 @@ const report = (summaries, info, records = []) => {
           introspectionTable(micro, http, records),
         ]
       : []),
+    ...(sharedStoreTable(micro, records, info.sharedStore)
+      ? [
+          '',
+          "DPoP and the shared store (issue 16 item 6; in-process, micro.mjs's loop). micro µs = CPU µs/call (this process, every thread),",
+          `wall µs = wall µs/call (awaited one by one), both median of runs; at most ${info.sharedStore?.poolMaxCalls} timed calls per run for the pooled`,
+          'rows (C, D, F: each proof or token used once); mcp-auth = its micro µs (n/a: mcp-auth 0.2.0 has no DPoP, introspection or store)',
+          sharedStoreTable(micro, records, info.sharedStore),
+        ]
+      : []),
     '',
     'Targets (issue 15), all from this run: measured from the medians (micro: of runs; HTTP: of windows), best windows beside; — = an',
     'input did not run',
@@ -586,6 +670,7 @@ const main = async () => {
 
   const authServer = await startBenchAuthServer();
   let introspection;
+  let redis;
   try {
     let t = performance.now();
     const tokens = signTokens(authServer, RESOURCE, POOL_SIZE);
@@ -594,12 +679,84 @@ const main = async () => {
     if (NEEDS_ENDPOINT) {
       introspection = await startIntrospectionEndpoint({ issuer: authServer.issuer, resource: RESOURCE }, INTROSPECTION_CLIENT, info.clientCores);
     }
-    const context = { issuer: authServer.issuer, jwksUri: authServer.jwksUri, resource: RESOURCE, tokens, introspectionEndpoint: introspection?.endpoint };
+    // The redis-server and two node-redis clients (one per instance), the DPoP key and bound token.
+    if (NEEDS_REDIS_RUN) {
+      redis = await startBenchRedis(2);
+      console.error(`redis-server pid ${redis.pid} on ${redis.url}`);
+    }
+    const dpop = NEEDS_DPOP ? await dpopSetup(authServer, RESOURCE) : undefined;
+    const context = { issuer: authServer.issuer, jwksUri: authServer.jwksUri, resource: RESOURCE, tokens, introspectionEndpoint: introspection?.endpoint, redisClients: redis?.clients };
+    // The micro-only cases' sequences, built anew before each run of a library (never timed):
+    // DPoP, a pool of fresh proofs; the shared store, a pool of opaque tokens that instance A (a
+    // second MCPAuth, its own Redis client) introspects first, so that each one's first request to
+    // the measured instance B is served from Redis. `probe`: the endpoint's call count, read before
+    // and after the timed loop.
+    const prefetch = { tokens: 0, endpointCalls: 0, seconds: 0 };
+    const microOnlyCase = (id) => {
+      if (id === 'dpop') {
+        return {
+          maxCalls: POOL_MAX_CALLS,
+          authorizations: () => {
+            const next = once(dpop.proofPool(POOL_USES), 'DPoP proofs');
+            const authorization = `DPoP ${dpop.token}`;
+            return () => ({ authorization, dpop: next() });
+          },
+        };
+      }
+      return {
+        maxCalls: POOL_MAX_CALLS,
+        probe: () => endpointCalls(introspection.child),
+        authorizations: async () => {
+          const started = performance.now();
+          const list = opaquePool(POOL_USES);
+          const instanceA = await sharedIntrospectionInstance(context, 0);
+          const before = await endpointCalls(introspection.child);
+          await eachLimited(list, PREFETCH_CONCURRENCY, async (token) => {
+            const status = await call(instanceA, `Bearer ${token}`);
+            if (status !== 200) throw new Error(`instance A answered ${status} to a new opaque token`);
+          });
+          const after = await endpointCalls(introspection.child);
+          prefetch.tokens += list.length;
+          prefetch.endpointCalls = before === null || after === null || prefetch.endpointCalls === null ? null : prefetch.endpointCalls + after - before;
+          prefetch.seconds += (performance.now() - started) / 1000;
+          const next = once(list, 'opaque tokens');
+          return () => `Bearer ${next()}`;
+        },
+      };
+    };
     const casesOf = (lib, kind) =>
       caseIdsOf(lib, kind).map((id) => {
         const { authorization, ...testCase } = CASES.find((c) => c.id === id);
+        if (testCase.microOnly) return { ...testCase, ...microOnlyCase(id) };
         return { ...testCase, authorizations: () => authorization(tokens) };
       });
+    // What the DPoP libraries must refuse, checked once before the micro runs: the same proof again
+    // (and, with Redis, a proof accepted by one instance sent to a second instance with its own
+    // client) is a 401 invalid_dpop_proof, the bound token sent as Bearer a 401 invalid_token.
+    const sharedChecks = [];
+    if (NEEDS_DPOP) {
+      const answer = async (middleware, authorization) => {
+        const { status, res } = await call(middleware, authorization, true);
+        return `${status}${res.body?.error ? ` ${res.body.error}` : ''}`;
+      };
+      const withProof = (proof) => ({ authorization: `DPoP ${dpop.token}`, dpop: proof });
+      for (const lib of DPOP_LIBS.filter((l) => LIBS_RUN.includes(l) && caseIdsOf(l, 'micro').length)) {
+        const first = await LIBRARIES[lib](context);
+        const [p, q] = dpop.proofPool(2);
+        const got = [await answer(first, withProof(p)), await answer(first, withProof(p)), await answer(first, `Bearer ${dpop.token}`)];
+        const want = ['200', '401 invalid_dpop_proof', '401 invalid_token'];
+        let what = 'a fresh proof 200, the same proof again 401 invalid_dpop_proof, the bound token as Bearer 401 invalid_token';
+        if (NEEDS_REDIS.includes(lib)) {
+          const second = await LIBRARIES[lib]({ ...context, redisClients: [redis.clients[1]] });
+          got.push(await answer(first, withProof(q)), await answer(second, withProof(q)));
+          want.push('200', '401 invalid_dpop_proof');
+          what += '; a proof accepted by one instance, replayed to a second (another MCPAuth and Redis client, the same Redis) 401 invalid_dpop_proof';
+        }
+        if (got.join() !== want.join()) throw new Error(`${lib}: answered ${got.join(', ')}, expected ${want.join(', ')}`);
+        sharedChecks.push(`${lib}: ${what}`);
+        record({ kind: 'check', lib, answers: got });
+      }
+    }
     const records = [];
     const keep = (r) => {
       records.push(r);
@@ -610,7 +767,7 @@ const main = async () => {
     // Run 0 is not recorded: the first round pays for JIT compilation and for moving the token
     // pools to the old generation, and was consistently slower for every library.
     for (let run = 0; run <= settings.runs; run++) {
-      for (const lib of LIBS_RUN.filter((l) => l !== 'none')) {
+      for (const lib of LIBS_RUN.filter((l) => l !== 'none' && caseIdsOf(l, 'micro').length)) {
         const results = await runMicro({
           lib,
           context,
@@ -624,6 +781,11 @@ const main = async () => {
       }
     }
     console.error(`micro benchmark: ${fmt((performance.now() - t) / 1000)} s`);
+    if (prefetch.tokens) {
+      console.error(`instance A introspected ${prefetch.tokens} new opaque tokens in ${fmt(prefetch.seconds)} s (untimed; endpoint calls ${prefetch.endpointCalls ?? '?'})`);
+      record({ kind: 'prefetch', ...prefetch });
+    }
+    info.sharedStore = { checks: sharedChecks, prefetch, poolMaxCalls: POOL_MAX_CALLS };
 
     // HTTP: a server child per (library, case) row, all started first (each one's first request
     // timed), then rounds with one window per row: the load moves from server to server, so slow
@@ -663,10 +825,11 @@ const main = async () => {
     console.log(`\nResults: ${resultsFile}`);
   } finally {
     if (introspection) await stopServer(introspection.child);
+    if (redis) await redis.close();
     await authServer.close();
   }
 };
 
 // Bounds: a hard deadline for the whole run (scaled by the HTTP rows and rounds), and server
 // children killed on any exit path.
-runBounded(main, 120 + settings.runs * (args.quick ? 20 : 30) + (NEEDS_ENDPOINT ? 10 * (settings.runs + 1) : 0) + settings.httpRounds * (HTTP_ROW_COUNT + 5) * (settings.httpWindow + 0.5));
+runBounded(main, 120 + (NEEDS_REDIS_RUN || NEEDS_DPOP ? 20 * (settings.runs + 1) : 0) + settings.runs * (args.quick ? 20 : 30) + (NEEDS_ENDPOINT ? 10 * (settings.runs + 1) : 0) + settings.httpRounds * (HTTP_ROW_COUNT + 5) * (settings.httpWindow + 0.5));

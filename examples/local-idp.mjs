@@ -19,6 +19,10 @@
 //   await idp.getAccessToken()       // full code flow with fetch → { access_token, ... }
 //   await idp.close();
 //
+// The pieces it shares with the tests' own IdP (__test__/helpers/resource-idp.mjs) are exported:
+// `toList`, `generateSigningKey`, `findAccount`, `grantEverything`, `autoConsentOptions`,
+// `autoConsentApp`, `ttlTable`, `authorize`.
+//
 // Note: oidc-provider v9 prints an "Unsupported runtime" warning on Node 20; it works regardless.
 
 import http from 'node:http';
@@ -29,7 +33,8 @@ import Provider, { errors } from 'oidc-provider';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-const toList = (value) => {
+/** `value` as a new array: [] for undefined or null, a copy of an array, else `[value]`. */
+export const toList = (value) => {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? [...value] : [value];
 };
@@ -75,6 +80,127 @@ export const listenOnLoopback = async (server, port = 0) => {
   };
 };
 
+/** A fresh RS256 signing key: `kid` (`<prefix>-<random hex>`), the key pair and both JWKs. */
+export async function generateSigningKey(prefix) {
+  const kid = `${prefix}-${crypto.randomBytes(6).toString('hex')}`;
+  const { privateKey, publicKey } = await jose.generateKeyPair('RS256', { extractable: true });
+  const privateJwk = { ...(await jose.exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
+  const publicJwk = { ...(await jose.exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+  return { kid, privateKey, publicKey, privateJwk, publicJwk };
+}
+
+/** oidc-provider `findAccount`: every account exists, with `sub` as its only claim. */
+export async function findAccount(_ctx, sub) {
+  return {
+    accountId: sub,
+    async claims() {
+      return { sub };
+    },
+  };
+}
+
+/** Auto-consent: adds every requested scope to `grant`, and for each of `indicators` the requested ones among `scopes` (all `scopes` if none). */
+export function grantEverything(grant, params, indicators, scopes) {
+  const requested = typeof params.scope === 'string' ? params.scope.split(' ').filter(Boolean) : [];
+  if (requested.length > 0) grant.addOIDCScope(requested.join(' '));
+  for (const indicator of indicators) {
+    const allowed = requested.filter((s) => scopes.includes(s));
+    grant.addResourceScope(indicator, (allowed.length > 0 ? allowed : scopes).join(' '));
+  }
+}
+
+/**
+ * Provider options for a non-interactive IdP: `loadExistingGrant` (every signed-in authorization
+ * request gets its grant completed by `fill(grant, params)`, so the consent prompt never blocks),
+ * the interaction URL `/interaction/<uid>` (served by `autoConsentApp`), errors rendered as JSON.
+ */
+export const autoConsentOptions = (fill) => ({
+  async loadExistingGrant(ctx) {
+    const { provider: p, session, client, params } = ctx.oidc;
+    const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
+    let grant = grantId ? await p.Grant.find(grantId) : undefined;
+    if (!grant) grant = new p.Grant({ accountId: session.accountId, clientId: client.clientId });
+    fill(grant, params);
+    await grant.save();
+    return grant;
+  },
+  interactions: {
+    url(_ctx, interaction) {
+      return `/interaction/${interaction.uid}`;
+    },
+  },
+  async renderError(ctx, out) {
+    ctx.type = 'json';
+    ctx.body = out;
+  },
+});
+
+/**
+ * An Express app serving `provider` behind a non-interactive login + consent on its interaction URL:
+ * `accountId` is signed in (unless a session has one) and the grant completed by `fill(grant, params)`.
+ */
+export function autoConsentApp(provider, { accountId, fill }) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/interaction/:uid', async (req, res, next) => {
+    try {
+      const details = await provider.interactionDetails(req, res);
+      const { params, session, grantId } = details;
+      const grant = grantId
+        ? await provider.Grant.find(grantId)
+        : new provider.Grant({ accountId: session?.accountId ?? accountId, clientId: params.client_id });
+      fill(grant, params);
+      const result = { consent: { grantId: await grant.save() } };
+      if (!session?.accountId) result.login = { accountId };
+      await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.use(provider.callback());
+  return app;
+}
+
+/** The provider's `ttl` table (seconds): an access token lives as its resource server says, else `accessTokenTtl()`. */
+export const ttlTable = (accessTokenTtl) => ({
+  AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? accessTokenTtl(),
+  AuthorizationCode: 60,
+  ClientCredentials: 600,
+  DeviceCode: 600,
+  BackchannelAuthenticationRequest: 600,
+  PreAuthorizedCode: 600,
+  IdToken: 3600,
+  RefreshToken: 86400,
+  Interaction: 600,
+  Session: 86400,
+  Grant: 86400,
+});
+
+/**
+ * Runs an authorization request with PKCE (S256) and a state headlessly against `issuer`'s
+ * auto-consent interaction (`followAuthorizationRedirects`); resolves the `code` and the PKCE
+ * `verifier` for the token request.
+ */
+export async function authorize(issuer, { clientId, redirectUri, scope, resource }) {
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+  const state = crypto.randomBytes(8).toString('base64url');
+  const authorizationUrl = new URL(`${issuer}/auth`);
+  authorizationUrl.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    scope,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state,
+    ...(resource ? { resource } : {}),
+  }).toString();
+  const { code, state: returnedState } = await followAuthorizationRedirects(authorizationUrl, { redirectUri });
+  if (returnedState !== state) throw new Error('state mismatch in authorization response');
+  return { code, verifier };
+}
+
 /**
  * Starts the identity provider.
  *
@@ -117,10 +243,7 @@ export async function startLocalIdp({
   const clientTtls = new Map();
 
   // RS256 signing key generated at startup.
-  const kid = `local-idp-${crypto.randomBytes(6).toString('hex')}`;
-  const { privateKey, publicKey } = await jose.generateKeyPair('RS256', { extractable: true });
-  const privateJwk = { ...(await jose.exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
-  const publicJwk = { ...(await jose.exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+  const { kid, privateKey, privateJwk, publicJwk } = await generateSigningKey('local-idp');
 
   const server = http.createServer();
   const { port: boundPort, close } = await listenOnLoopback(server, port);
@@ -129,21 +252,16 @@ export async function startLocalIdp({
   const isKnownResource = (indicator) =>
     resources.has(indicator) || (acceptAnyResource && isHttpUrl(indicator));
 
-  const requestedResources = (ctx) => {
-    const requested = toList(ctx.oidc.params?.resource);
+  // The requested resources (a request naming none: the default). oidc-provider has already refused
+  // a request naming an unknown one (`getResourceServerInfo` → invalid_target) before consent.
+  const requestedResources = (params) => {
+    const requested = toList(params?.resource);
     if (requested.length > 0) return requested.filter(isKnownResource);
     return defaultResourceIndicator ? [defaultResourceIndicator] : [];
   };
 
   /** Adds every requested scope and resource to `grant` (auto-consent). */
-  const grantEverything = (grant, params, indicators) => {
-    const requested = typeof params.scope === 'string' ? params.scope.split(' ').filter(Boolean) : [];
-    if (requested.length > 0) grant.addOIDCScope(requested.join(' '));
-    for (const indicator of indicators) {
-      const allowed = requested.filter((s) => scopes.includes(s));
-      grant.addResourceScope(indicator, (allowed.length > 0 ? allowed : scopes).join(' '));
-    }
-  };
+  const fill = (grant, params) => grantEverything(grant, params, requestedResources(params), scopes);
 
   const provider = new Provider(issuer, {
     clients: [],
@@ -167,14 +285,7 @@ export async function startLocalIdp({
         }
       : {}),
     ...(dpop ? { enabledJWA: { dPoPSigningAlgValues: ['ES256', 'EdDSA', 'RS256', 'PS256'] } } : {}),
-    async findAccount(_ctx, sub) {
-      return {
-        accountId: sub,
-        async claims() {
-          return { sub };
-        },
-      };
-    },
+    findAccount,
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -210,60 +321,12 @@ export async function startLocalIdp({
     },
     // Auto-consent: every authorization request (once signed in) gets a grant covering all
     // requested scopes and resources, so the consent prompt never blocks.
-    async loadExistingGrant(ctx) {
-      const { provider: p, session, client, params } = ctx.oidc;
-      const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
-      let grant = grantId ? await p.Grant.find(grantId) : undefined;
-      if (!grant) grant = new p.Grant({ accountId: session.accountId, clientId: client.clientId });
-      grantEverything(grant, params, requestedResources(ctx));
-      await grant.save();
-      return grant;
-    },
-    interactions: {
-      url(_ctx, interaction) {
-        return `/interaction/${interaction.uid}`;
-      },
-    },
-    async renderError(ctx, out) {
-      ctx.type = 'json';
-      ctx.body = out;
-    },
-    ttl: {
-      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttl,
-      AuthorizationCode: 60,
-      ClientCredentials: 600,
-      DeviceCode: 600,
-      BackchannelAuthenticationRequest: 600,
-      PreAuthorizedCode: 600,
-      IdToken: 3600,
-      RefreshToken: 86400,
-      Interaction: 600,
-      Session: 86400,
-      Grant: 86400,
-    },
+    ...autoConsentOptions(fill),
+    ttl: ttlTable(() => ttl),
   });
 
   // Non-interactive login + consent on the provider's interaction URL.
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/interaction/:uid', async (req, res, next) => {
-    try {
-      const details = await provider.interactionDetails(req, res);
-      const { params, session, grantId } = details;
-      const grant = grantId
-        ? await provider.Grant.find(grantId)
-        : new provider.Grant({ accountId: session?.accountId ?? accountId, clientId: params.client_id });
-      const indicators = toList(params.resource).filter(isKnownResource);
-      grantEverything(grant, params, indicators.length > 0 ? indicators : toList(defaultResourceIndicator));
-      const result = { consent: { grantId: await grant.save() } };
-      if (!session?.accountId) result.login = { accountId };
-      await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
-    } catch (err) {
-      next(err);
-    }
-  });
-  app.use(provider.callback());
-  server.on('request', app);
+  server.on('request', autoConsentApp(provider, { accountId, fill }));
 
   return {
     issuer,
@@ -333,22 +396,12 @@ export async function startLocalIdp({
       const registration = client ?? (await this.registerClient());
       const redirectUri = registration.redirect_uris[0];
       if (tokenTtl !== undefined) clientTtls.set(registration.client_id, tokenTtl);
-      const verifier = crypto.randomBytes(32).toString('base64url');
-      const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
-      const state = crypto.randomBytes(8).toString('base64url');
-      const authorizationUrl = new URL(`${issuer}/auth`);
-      authorizationUrl.search = new URLSearchParams({
-        response_type: 'code',
-        client_id: registration.client_id,
-        redirect_uri: redirectUri,
+      const { code, verifier } = await authorize(issuer, {
+        clientId: registration.client_id,
+        redirectUri,
         scope: scopeString,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-        state,
-        ...(indicator ? { resource: indicator } : {}),
-      }).toString();
-      const { code, state: returnedState } = await followAuthorizationRedirects(authorizationUrl, { redirectUri });
-      if (returnedState !== state) throw new Error('state mismatch in authorization response');
+        resource: indicator,
+      });
       const res = await fetch(`${issuer}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },

@@ -406,6 +406,8 @@ impl Guard {
         };
         let now_seconds = now_ms() / 1000.0;
         let proof = match (scheme, dpop) {
+            // Its replay check waits for the shared store: no check is made twice.
+            (Scheme::DPoP, Some(dpop)) if dpop.shares_replays() && !may_wait => return Err(Halt::FetchFirst),
             (Scheme::DPoP, Some(dpop)) => Some(dpop.check(request.sender, token, now_seconds)?),
             (Scheme::Bearer, Some(dpop)) if dpop.required() => {
                 return Err(
@@ -426,8 +428,7 @@ impl Guard {
         // otherwise valid requests).
         let first_use = || async {
             match (dpop, &proof) {
-                (Some(dpop), Some(_)) if dpop.shares_replays() && !may_wait => Err(Halt::FetchFirst),
-                (Some(dpop), Some(proof)) => Ok(dpop.first_use(proof, now_seconds).await?),
+                (Some(dpop), Some(proof)) => dpop.first_use(proof, now_seconds).await,
                 _ => Ok(()),
             }
         };

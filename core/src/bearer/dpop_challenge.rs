@@ -1,7 +1,9 @@
 //! The answers of a middleware with `dpop` (RFC 9449 §7.1): every 401 carries a `DPoP` challenge
 //! naming the accepted algorithms, beside the `Bearer` one unless only DPoP-bound tokens are
 //! accepted. The error goes on the challenge of the scheme the client used; a problem with the
-//! proof itself is always the `DPoP` challenge's `invalid_dpop_proof`.
+//! proof itself is always the `DPoP` challenge's `invalid_dpop_proof`. The `DPoP` challenge also
+//! carries `resource_metadata` (and the profile's `scope`), so that a client finds them whichever
+//! challenge it reads (with `required`, it is the only one).
 
 use super::answer::{quoted, ErrorResponse};
 use super::header::{bearer_error, Scheme};
@@ -47,6 +49,9 @@ impl DpopChallenge {
                 dpop.push_str(&format!(", error_description={}", quoted(description)));
             }
         }
+        if let Some(params) = self.plain_bearer.strip_prefix("Bearer ") {
+            dpop.push_str(&format!(", {params}"));
+        }
         let bearer = if on_dpop { self.plain_bearer.clone() } else { bearer };
         response.www_authenticate = Some(if self.required { dpop } else { format!("{bearer}, {dpop}") });
     }
@@ -71,19 +76,22 @@ mod tests {
         let bearer_built = r#"Bearer error="invalid_token", error_description="d", resource_metadata="m""#;
         let mut as_bearer = response(401, bearer_built, token_error.clone());
         challenge(false).decorate(&mut as_bearer, Scheme::Bearer);
-        assert_eq!(as_bearer.www_authenticate.unwrap(), format!(r#"{bearer_built}, DPoP algs="ES256 EdDSA""#));
+        assert_eq!(
+            as_bearer.www_authenticate.unwrap(),
+            format!(r#"{bearer_built}, DPoP algs="ES256 EdDSA", resource_metadata="m""#)
+        );
         let mut as_dpop = response(401, bearer_built, token_error);
         challenge(false).decorate(&mut as_dpop, Scheme::DPoP);
         assert_eq!(
             as_dpop.www_authenticate.unwrap(),
-            r#"Bearer resource_metadata="m", DPoP algs="ES256 EdDSA", error="invalid_token", error_description="d""#
+            r#"Bearer resource_metadata="m", DPoP algs="ES256 EdDSA", error="invalid_token", error_description="d", resource_metadata="m""#
         );
         let proof = json!({ "error": INVALID_DPOP_PROOF, "error_description": "replayed" });
         let mut refused = response(401, "Bearer x", proof);
         challenge(true).decorate(&mut refused, Scheme::DPoP);
         assert_eq!(
             refused.www_authenticate.unwrap(),
-            r#"DPoP algs="ES256 EdDSA", error="invalid_dpop_proof", error_description="replayed""#
+            r#"DPoP algs="ES256 EdDSA", error="invalid_dpop_proof", error_description="replayed", resource_metadata="m""#
         );
         let mut forbidden = response(403, r#"Bearer error="insufficient_scope", scope="a""#, json!({}));
         challenge(false).decorate(&mut forbidden, Scheme::DPoP);
