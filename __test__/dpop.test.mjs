@@ -800,6 +800,14 @@ describe('5. setup errors', () => {
     }
   });
 
+  test('dpop with a custom verification (a verify function, or the runtime issuer / verifyAccessToken keys) → TypeError', T, () => {
+    const verify = async () => ({ issuer: 'x', clientId: '', scopes: [], token: 't' });
+    assert.throws(() => mcpAuth.bearerAuth(verify, { resource, dpop: {} }), TypeError);
+    assert.throws(() => mcpAuth.bearerAuth('jwt', { resource, dpop: {}, issuer: () => {} }), TypeError);
+    assert.throws(() => mcpAuth.bearerAuth('jwt', { resource, dpop: {}, verifyAccessToken: verify }), TypeError);
+    assert.doesNotThrow(() => mcpAuth.bearerAuth('jwt', { resource, issuer: () => {} }), 'without dpop, as in the reference');
+  });
+
   test('valid configs do not throw', T, () => {
     for (const dpop of [{}, { required: true }, { algorithms: ['Ed25519', 'PS256'] }, { maxProofAge: 60 }, { publicOrigin: 'https://mcp.example.com:8443' }]) {
       assert.doesNotThrow(() => mcpAuth.bearerAuth('jwt', { resource, dpop }), JSON.stringify(dpop));

@@ -129,8 +129,12 @@ export const bearerFlowOf = (mcpAuth, modeOrVerify, config = {}) => {
   } else {
     return callerVerified(undefined);
   }
-  // As in the reference, runtime `issuer`/`verifyAccessToken` keys replace the built-ins.
-  if ('issuer' in rest || 'verifyAccessToken' in rest) return callerVerified(jwtVerifyFunction(guard));
+  // As in the reference, runtime `issuer`/`verifyAccessToken` keys replace the built-ins (a caller's
+  // verification, which cannot check DPoP proofs).
+  if ('issuer' in rest || 'verifyAccessToken' in rest) {
+    if (rest.dpop !== undefined && rest.dpop !== null) throw new TypeError('`dpop` cannot be combined with `issuer` or `verifyAccessToken`.');
+    return callerVerified(jwtVerifyFunction(guard));
+  }
   return new BearerFlow(guard, rest);
 };
 
