@@ -89,3 +89,21 @@ test('after the panics, normal exports still work (sync and async native paths)'
     await srv.close();
   }
 });
+
+test('a malformed TOKIO_WORKER_THREADS (even empty) does not abort Node on the first async call', { timeout: 20_000 }, async () => {
+  const { spawnSync } = await import('node:child_process');
+  const script = `
+    const { fetchServerConfig } = await import('./index.js');
+    try { await fetchServerConfig('http://127.0.0.1:9/x', { type: 'oauth' }); } catch (error) { console.log('rejected: ' + error.message); }
+  `;
+  for (const value of ['', 'many']) {
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: new URL('..', import.meta.url),
+      env: { ...process.env, TOKIO_WORKER_THREADS: value },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    assert.equal(child.status, 0, `TOKIO_WORKER_THREADS=${JSON.stringify(value)}: ${child.stderr.slice(-500)}`);
+    assert.match(child.stdout, /rejected: fetch failed/);
+  }
+});

@@ -27,3 +27,16 @@ mod store;
 mod throw;
 #[cfg(not(test))]
 mod verify_jwt;
+
+/// The async exports' runtime, built here rather than by napi-rs: with its worker count given,
+/// tokio never reads `TOKIO_WORKER_THREADS`, whose malformed value (even empty) would otherwise
+/// panic inside the runtime's creation and abort Node on the first async call. If building fails,
+/// napi-rs builds its default one.
+#[cfg(not(test))]
+#[napi_derive::module_init]
+fn init_runtime() {
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    if let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build() {
+        napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
+    }
+}
