@@ -47,6 +47,7 @@ import { startHttpServer } from './helpers/http-server.mjs';
 import { parseChallenges } from './helpers/challenge.mjs';
 import { DOORS, closeDoorServers, send, startDoorServers } from './helpers/doors.mjs';
 import { within } from './helpers/util.mjs';
+import { authInfoRoutes } from './helpers/routes.mjs';
 
 const T = { timeout: 30_000 };
 const PROFILE = 'mcp-2026-07-28';
@@ -64,32 +65,10 @@ let mcpAuth; // compat
 let profileAuth; // mcp-2026-07-28
 /** DPoP keys: A and B (ES256), and one per other algorithm. */
 const keys = {};
-/** Errors thrown while setting up a route (bearerAuth throwing synchronously), by path. */
-const setupErrors = new Map();
+const { guard, noSetupError } = authInfoRoutes();
 const cleanups = [];
 
 const introspection = (extra = {}) => ({ clientId: idp.rsClient.clientId, clientSecret: idp.rsClient.clientSecret, cacheMaxAge: 0, ...extra });
-
-/** A route answering the AuthInfo it gets, or 599 when its bearerAuth threw at setup. */
-const guard = (app, path, makeMiddleware, { mount = false } = {}) => {
-  let middleware;
-  try {
-    middleware = makeMiddleware();
-  } catch (error) {
-    setupErrors.set(path, error);
-    middleware = (req, res) => res.status(599).json({ setupError: { name: error?.name, code: error?.code, message: error?.message } });
-  }
-  const handler = (req, res) => res.json(req.auth);
-  if (mount) app.use(path, middleware, handler);
-  else app.all(path, middleware, handler);
-};
-
-const noSetupError = (...paths) => {
-  for (const path of paths) {
-    const error = setupErrors.get(path);
-    if (error) assert.fail(`bearerAuth for ${path} threw at setup: ${error?.name}: ${error?.message}`);
-  }
-};
 
 before(async () => {
   srv = await startHttpServer();

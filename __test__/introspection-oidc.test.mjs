@@ -44,8 +44,9 @@ import { startResourceIdp as startOpaqueIdp } from './helpers/resource-idp.mjs';
 import { closedPort, startHttpServer } from './helpers/http-server.mjs';
 import { sha256 } from './helpers/mcp.mjs';
 import { parseBearerChallenge } from './helpers/challenge.mjs';
+import { authInfoRoutes } from './helpers/routes.mjs';
 import { closeDoorServers, send, startDoorServers } from './helpers/doors.mjs';
-import { sleep, within } from './helpers/util.mjs';
+import { jsonOrText, sleep, within } from './helpers/util.mjs';
 
 const T = { timeout: 30_000 };
 const PROFILE = 'mcp-2026-07-28';
@@ -62,10 +63,7 @@ let profileAuth; // mcp-2026-07-28
 let twoServersAuth; // compat, the resource trusting both IdPs
 let authServerConfigA;
 let authServerConfigB;
-/** The AuthInfo each Express route handed on last (`req.auth`), by path. */
-const seen = new Map();
-/** Errors thrown while setting up a route (bearerAuth throwing synchronously), by path. */
-const setupErrors = new Map();
+const { guard, seen, noSetupError } = authInfoRoutes();
 const cleanups = [];
 
 const introspection = (extra = {}) => ({ clientId: idp.rsClient.clientId, clientSecret: idp.rsClient.clientSecret, ...extra });
@@ -80,13 +78,7 @@ const call = async (path, token, { origin = srv.origin } = {}) => {
     headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
     signal: AbortSignal.timeout(10_000),
   });
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
+  const body = jsonOrText(await res.text());
   return { status: res.status, headers: res.headers, www: res.headers.get('www-authenticate'), body };
 };
 
@@ -115,21 +107,6 @@ const assertServerError = (r) => {
   assert.equal(r.status, 500, JSON.stringify(r.body));
   assert.deepEqual(r.body, SERVER_ERROR_BODY);
   assert.equal(r.www, null, 'no challenge on a server error');
-};
-
-/** A route answering the AuthInfo it gets (`seen` keeps the object itself), or 599 when setup threw. */
-const guard = (app, path, makeMiddleware) => {
-  let middleware;
-  try {
-    middleware = makeMiddleware();
-  } catch (error) {
-    setupErrors.set(path, error);
-    middleware = (req, res) => res.status(599).json({ setupError: { name: error?.name, code: error?.code, message: error?.message } });
-  }
-  app.all(path, middleware, (req, res) => {
-    seen.set(path, req.auth);
-    res.json(req.auth);
-  });
 };
 
 before(async () => {
@@ -198,12 +175,9 @@ before(async () => {
   guard(app, '/p/unreachable', intro(profileAuth, { introspection: introspection({ endpoint: `http://127.0.0.1:${deadPort}/token/introspection` }) }));
   // MCP (SDK v1) behind introspection: default cache, and no cache
   for (const [path, cacheMaxAge] of [['/mcp', undefined], ['/mcp-nocache', 0]]) {
-    try {
-      app.use(path, mcpAuth.bearerAuth('introspection', { resource, audience: resource, requiredScopes: ['read'], introspection: introspection({ cacheMaxAge }) }));
-    } catch (error) {
-      setupErrors.set(path, error);
-      app.use(path, (req, res) => res.status(599).json({ setupError: { name: error?.name, message: error?.message } }));
-    }
+    const middleware = () =>
+      mcpAuth.bearerAuth('introspection', { resource, audience: resource, requiredScopes: ['read'], introspection: introspection({ cacheMaxAge }) });
+    guard(app, path, middleware, { mount: true, answer: false });
     mountMcpEndpoint(app, path);
   }
   srv.route('*', app);
@@ -212,14 +186,6 @@ before(async () => {
 after(async () => {
   await Promise.allSettled(cleanups.reverse().map((fn) => within(fn(), 5000, 'close')));
 });
-
-/** Fails with the setup error of `path`, if its bearerAuth threw. */
-const noSetupError = (...paths) => {
-  for (const path of paths) {
-    const error = setupErrors.get(path);
-    if (error) assert.fail(`bearerAuth for ${path} threw at setup: ${error?.name}: ${error?.message}`);
-  }
-};
 
 // ---------------------------------------------------------------------------------------------
 describe('0. the opaque IdP (oidc-provider v9)', () => {

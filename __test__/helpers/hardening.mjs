@@ -4,6 +4,7 @@
 import http from 'node:http';
 import express from 'express';
 import { startHttpServer } from './http-server.mjs';
+import { jsonOrText } from './util.mjs';
 
 /** A response stub recording what the middleware writes (`set/get/status/json/send`). */
 export const fakeResponse = () => {
@@ -26,7 +27,7 @@ export const fakeResponse = () => {
       return res;
     },
     send(body) {
-      out.body = typeof body === 'string' ? safeJson(body) : body;
+      out.body = typeof body === 'string' ? jsonOrText(body) : body;
       out.sent = true;
       return res;
     },
@@ -34,13 +35,6 @@ export const fakeResponse = () => {
   return { res, out };
 };
 
-const safeJson = (text) => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-};
 
 /**
  * Calls `mw({ headers: { authorization } }, res, next)` and settles into
@@ -89,7 +83,7 @@ export const startApp = async (mw, { maxHeaderSize } = {}) => {
             status: res.statusCode,
             wwwAuthenticate: res.headers['www-authenticate'],
             contentType: res.headers['content-type'],
-            body: safeJson(text),
+            body: jsonOrText(text),
           });
         });
         res.on('error', reject);

@@ -2,6 +2,7 @@
 // hand (fetch), next to the SDK clients, and the token hash the `whoami` tool reports.
 
 import crypto from 'node:crypto';
+import { jsonOrText } from './util.mjs';
 
 /** The SHA-256 (base64url) of a token: what `whoami` reports as `tokenSha256`, computed here independently. */
 export const sha256 = (text) => crypto.createHash('sha256').update(text).digest('base64url');
@@ -25,12 +26,6 @@ export const postInitialize = async (url, authorization) => {
     }),
     signal: AbortSignal.timeout(10_000),
   });
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
+  const body = jsonOrText(await res.text());
   return { status: res.status, headers: res.headers, wwwAuthenticate: res.headers.get('www-authenticate'), body };
 };

@@ -31,3 +31,12 @@ export const timed = async (promiseOrFn) => {
 /** Base64url of a Buffer (its bytes), a string (its UTF-8 bytes) or anything else (its JSON text). */
 export const b64url = (value) =>
   (Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))).toString('base64url');
+
+/** `text` parsed as JSON, or the text itself when it is not JSON. */
+export const jsonOrText = (text) => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};

@@ -404,7 +404,8 @@ impl Guard {
             Profile::Compat => parse_scheme_and_token(request.authorization, dpop.is_some())?,
             Profile::Mcp20260728 => parse_credentials(request.authorization, dpop.is_some())?,
         };
-        let now_seconds = now_ms() / 1000.0;
+        // Only DPoP's checks read the clock here (a cached token's lookup reads it itself).
+        let now_seconds = if dpop.is_some() { now_ms() / 1000.0 } else { 0.0 };
         let proof = match (scheme, dpop) {
             // Its replay check waits for the shared store: no check is made twice.
             (Scheme::DPoP, Some(dpop)) if dpop.shares_replays() && !may_wait => return Err(Halt::FetchFirst),
