@@ -28,13 +28,16 @@ const writeAnswer = ({ status, body, challenge, retryAfter }, response) => {
   response.status(status).json(JSON.parse(body));
 };
 
+/** The scheme as Express reads it (`trust proxy` applies). */
+const protocolOf = (request) => request.protocol;
+
 /** A flow as Express middleware: one synchronous call into the core when keys are cached. */
 export const expressMiddleware = (flow) =>
   async function bearerAuthHandler(request, response, next) {
     let outcome = flow.decide(
       request.headers.authorization,
       nodeOperation(flow, request.method, request.body, request.headers),
-      nodeSender(flow, request, request.protocol, request.originalUrl),
+      nodeSender(flow, request, protocolOf, request.originalUrl),
     );
     if (outcome instanceof Promise) outcome = await outcome;
     if (outcome instanceof Answer) return writeAnswer(outcome, response);

@@ -7,13 +7,16 @@ import { Answer } from '../codec.js';
 import { nodeOperation } from '../operation.js';
 import { nodeSender } from '../sender.js';
 
+/** The scheme as Fastify reads it (`trustProxy` applies). */
+const protocolOf = (request) => request.protocol;
+
 export const bearerAuth = (mcpAuth, verify, config) => {
   const flow = bearerFlowOf(mcpAuth, verify, config);
   return async function bearerAuthHook(request, reply) {
     let outcome = flow.decide(
       request.headers.authorization,
       nodeOperation(flow, request.method, request.body, request.headers),
-      nodeSender(flow, request.raw, request.protocol, request.raw.url),
+      nodeSender(flow, request, protocolOf, request.raw.url),
     );
     if (outcome instanceof Promise) outcome = await outcome;
     if (outcome instanceof Answer) return reply.code(outcome.status).headers(answerHeaders(outcome)).send(outcome.body);

@@ -7,14 +7,16 @@ import { nodeSender } from '../sender.js';
 import { setRequestAuth } from './express.js';
 import { answerHeaders, authorizationServerMetadataServer, resourceMetadataServer, targetPath } from './shared.js';
 
+/** The scheme of the connection itself (a proxy's is `publicOrigin`'s business). */
+const protocolOf = (request) => (request.socket?.encrypted ? 'https' : 'http');
+
 export const bearerAuth = (mcpAuth, verify, config) => {
   const flow = bearerFlowOf(mcpAuth, verify, config);
   return async function bearerAuthHandler(request, response) {
-    const protocol = request.socket?.encrypted ? 'https' : 'http';
     let outcome = flow.decide(
       request.headers.authorization,
       nodeOperation(flow, request.method, request.body, request.headers),
-      nodeSender(flow, request, protocol, request.url),
+      nodeSender(flow, request, protocolOf, request.url),
     );
     if (outcome instanceof Promise) outcome = await outcome;
     if (outcome instanceof Answer) {
