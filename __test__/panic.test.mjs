@@ -18,6 +18,7 @@ test('the test addon exposes the panic probes; the shipped addon does not', T, (
   const shipped = require('../binding.cjs');
   assert.equal(shipped.panicProbe, undefined);
   assert.equal(shipped.codecProbeDecisions, undefined);
+  assert.equal(shipped.SignatureProbe, undefined);
 });
 
 test('panicProbe (sync) throws an Error; the process stays alive; a later call throws again', T, () => {

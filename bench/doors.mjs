@@ -50,69 +50,33 @@ const guardOf = async (door, lib, context) => {
 
 // The floors (libraries.mjs) behind a door, of the guard's (and the pass-through's) shape: the
 // door's API is asynchronous (node: an async function resolving true; Fastify: an async
-// preHandler; Hono: a middleware awaiting next()). `floor (JSON.parse)` sets the door's auth slot
-// to JSON.parse of the "same token"'s claims; `floor (addon verify)` to mcp-auth-rs's
-// createVerifyJwt of the request's token (401 when it fails).
+// preHandler; Hono: a middleware awaiting next()). Both set the door's auth slot to JSON.parse of
+// the "same token"'s claims; `floor (addon verify)` first checks the request's token with the
+// bench addon's bare signature check (401 when it fails).
 const floorGuard = async (door, lib, context) => {
   const { floorClaims, floorVerifier } = await import('./libraries.mjs');
   const claims = floorClaims(context);
-  const verifyJwt = lib === 'floor (addon verify)' ? await floorVerifier(context) : undefined;
-  const tokenOf = (authorization) => (authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined);
+  const admits = lib === 'floor (addon verify)' ? await floorVerifier(context) : () => true;
   const UNAUTHORIZED = '{"error":"invalid_token"}';
   if (door === 'node') {
-    const reject = (res) => {
-      res.writeHead(401, { 'Content-Type': JSON_TYPE }).end(UNAUTHORIZED);
-      return false;
-    };
-    if (!verifyJwt) {
-      return async (req) => {
-        req.auth = JSON.parse(claims);
-        return true;
-      };
-    }
     return async (req, res) => {
-      const token = tokenOf(req.headers.authorization);
-      if (token === undefined) return reject(res);
-      try {
-        req.auth = await verifyJwt(token);
-        return true;
-      } catch {
-        return reject(res);
+      if (!admits(req.headers.authorization)) {
+        res.writeHead(401, { 'Content-Type': JSON_TYPE }).end(UNAUTHORIZED);
+        return false;
       }
+      req.auth = JSON.parse(claims);
+      return true;
     };
   }
   if (door === 'fastify') {
-    const reject = (reply) => reply.code(401).type(JSON_TYPE).send(UNAUTHORIZED);
-    if (!verifyJwt) {
-      return async (request) => {
-        request.auth = JSON.parse(claims);
-      };
-    }
     return async (request, reply) => {
-      const token = tokenOf(request.headers.authorization);
-      if (token === undefined) return reject(reply);
-      try {
-        request.auth = await verifyJwt(token);
-      } catch {
-        return reject(reply);
-      }
-    };
-  }
-  const reject = (c) => c.body(UNAUTHORIZED, 401, { 'Content-Type': JSON_TYPE });
-  if (!verifyJwt) {
-    return async (c, next) => {
-      c.set('auth', JSON.parse(claims));
-      await next();
+      if (!admits(request.headers.authorization)) return reply.code(401).type(JSON_TYPE).send(UNAUTHORIZED);
+      request.auth = JSON.parse(claims);
     };
   }
   return async (c, next) => {
-    const token = tokenOf(c.req.header('authorization'));
-    if (token === undefined) return reject(c);
-    try {
-      c.set('auth', await verifyJwt(token));
-    } catch {
-      return reject(c);
-    }
+    if (!admits(c.req.header('authorization'))) return c.body(UNAUTHORIZED, 401, { 'Content-Type': JSON_TYPE });
+    c.set('auth', JSON.parse(claims));
     await next();
   };
 };

@@ -159,45 +159,30 @@ const leanNodeCrypto = async ({ issuer, resource, jwksUri }) => {
 // without a signature check) can cost. It ignores the Authorization header.
 /** The claims string of the "same token", as the floor parses it. */
 export const floorClaims = ({ issuer, resource }) => JSON.stringify(claimsOf(issuer, resource, 'same', Math.floor(Date.now() / 1000)));
-const floorJsonParse = async (context) => {
+// `floor (addon verify)`: the bare signature check through the addon's own jose code, then the
+// JSON floor's `req.auth`: the least a new token can cost (its signature checked, an AuthInfo's
+// worth of object made). The check is the `SignatureProbe` of the bench addon (the release build
+// with the test probes, `npm run build:bench-addon`; never shipped): the JWKS imported once before
+// the server listens, then per request the protected header read, the key selected and the
+// signature verified, nothing else (no claims, no cache, no AuthInfo JSON). 401 when it fails.
+/** `(authorization) => boolean`: a `Bearer` token whose signature the bench addon accepts. */
+export const floorVerifier = async ({ jwksUri }) => {
+  const { builtAddon } = await import('../__test__/helpers/built-addon.mjs');
+  const { SignatureProbe } = builtAddon('bench-addon', 'build:bench-addon');
+  const probe = new SignatureProbe(await (await fetch(jwksUri)).text());
+  return (authorization) => authorization !== undefined && authorization.startsWith('Bearer ') && probe.verify(authorization.slice(7));
+};
+/** The floors as Express middleware: `admits(authorization)` or 401, then `req.auth` parsed. */
+const floorMiddleware = (context, admits) => {
   const claims = floorClaims(context);
-  return function floorJsonParse(req, res, next) {
+  return function floor(req, res, next) {
+    if (!admits(req.headers.authorization)) return res.status(401).json({ error: 'invalid_token' });
     req.auth = JSON.parse(claims);
     next();
   };
 };
-
-// `floor (addon verify)`: the addon's signature check of the request's token and nothing else
-// mcp-auth-rs exports narrower: the package's public `createVerifyJwt(getKey)` (no options: no
-// issuer, audience or scope check; the core still applies jose's defaults, `exp`/`nbf`), `getKey`
-// a synchronous function returning the plain JWK of the token's `kid` from a Map (the JWKS
-// fetched once, before the server listens). What one call includes (lib/verify-jwt.js): the
-// header decoded in the addon (one napi call, its JSON parsed), the token split in three, two
-// awaits (getKey's value, the JWK conversion: a plain JWK is passed through), the JWK serialized
-// to JSON, the addon's verify (signature + jose's default claim checks, one napi call), and the
-// AuthInfo built from its JSON answer; then `.then` sets `req.auth` and calls `next()`.
-/** `(token) => Promise<AuthInfo>` through mcp-auth-rs's `createVerifyJwt`, keys from the JWKS. */
-export const floorVerifier = async ({ jwksUri }) => {
-  const { createVerifyJwt } = await import('mcp-auth-rs');
-  const { keys } = await (await fetch(jwksUri)).json();
-  const jwkOf = new Map(keys.map((jwk) => [jwk.kid, jwk]));
-  return createVerifyJwt((header) => jwkOf.get(header.kid));
-};
-const floorAddonVerify = async (context) => {
-  const verifyJwt = await floorVerifier(context);
-  const reject = (res) => res.status(401).json({ error: 'invalid_token' });
-  return function floorAddonVerify(req, res, next) {
-    const authorization = req.headers.authorization;
-    if (authorization === undefined || !authorization.startsWith('Bearer ')) return reject(res);
-    return verifyJwt(authorization.slice(7)).then(
-      (authInfo) => {
-        req.auth = authInfo;
-        next();
-      },
-      () => reject(res),
-    );
-  };
-};
+const floorJsonParse = async (context) => floorMiddleware(context, () => true);
+const floorAddonVerify = async (context) => floorMiddleware(context, await floorVerifier(context));
 
 // What a library must answer beyond the status, checked on each case's first call of every micro
 // run (micro.mjs): per library and case, the `WWW-Authenticate` value and the body's `error`

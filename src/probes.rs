@@ -1,11 +1,13 @@
 //! Test-only exports (feature `test-probes`, built into the test addon, never shipped): panics,
-//! to prove none crosses into Node, and the Rust half of the codec, for the JS round trips.
+//! to prove none crosses into Node, the Rust half of the codec, for the JS round trips, and the
+//! bare signature check, the benchmark's verify floor.
 
 use crate::codec::{decode_jwks_answer, encode_decision, encode_jwks_request};
-use crate::throw::json_arg;
+use crate::throw::{json_arg, to_js};
 use mcp_auth_core::bearer::ErrorResponse;
 use mcp_auth_core::error::{AuthError, ErrorKind, ERROR_MESSAGE_KEY, ERROR_OBJECT_KEY};
-use mcp_auth_core::jwks::HostFetchError;
+use mcp_auth_core::jose::{parse_compact, verify_signature, VerifyOptions};
+use mcp_auth_core::jwks::{HostFetchError, KeySet};
 use mcp_auth_core::pipeline::Decision;
 use mcp_auth_core::snake_case::snake_case_keys;
 use napi::Result;
@@ -88,4 +90,31 @@ pub fn codec_probe_jwks_answer(answer: String) -> String {
 #[napi(catch_unwind)]
 pub fn codec_probe_body(json_text: String) -> Result<String> {
     Ok(snake_case_keys(json_arg(&json_text)?).to_string())
+}
+
+/// The bare signature check through the core's jose code (bench/'s verify floor): a JWKS imported
+/// once; `verify(token)` reads the protected header, selects the key and checks the signature,
+/// nothing else (no claims, no cache, no AuthInfo).
+#[napi]
+pub struct SignatureProbe {
+    keys: KeySet,
+    options: VerifyOptions,
+}
+
+#[napi]
+impl SignatureProbe {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(jwks_json: String) -> Result<Self> {
+        let keys =
+            KeySet::parse(&json_arg(&jwks_json)?).map_err(|error| to_js(AuthError::type_error(error.message)))?;
+        Ok(Self { keys, options: VerifyOptions::default() })
+    }
+
+    /// Whether the token's signature is valid for the set's key.
+    #[napi(catch_unwind)]
+    pub fn verify(&self, token: String) -> bool {
+        parse_compact(&token, &self.options)
+            .and_then(|jws| verify_signature(&jws, &*self.keys.select(&jws.alg, jws.kid_value())?))
+            .is_ok()
+    }
 }
