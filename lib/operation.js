@@ -27,9 +27,11 @@ export const operationJson = (httpMethod, body, mcpMethod, mcpName) =>
   JSON.stringify({ http: httpMethod, body: bodyMessages(body), mcpMethod: headerText(mcpMethod), mcpName: headerText(mcpName) });
 
 /** The operation of a Node request (Express, node:http, Fastify: `body` as a body parser left it),
- * or undefined when the flow does not read it. */
-export const nodeOperation = (flow, method, body, headers) =>
-  flow.readsOperation ? operationJson(method, body, headers['mcp-method'], headers['mcp-name']) : undefined;
+ * or undefined when the flow does not read it (then the request is not read at all). */
+export const nodeOperation = (flow, request) =>
+  flow.readsOperation
+    ? operationJson(request.method, request.body, request.headers['mcp-method'], request.headers['mcp-name'])
+    : undefined;
 
 /** The operation of a web `Request`: its JSON body read from a clone (the original stays unread),
  * only when the flow reads the operation. */

@@ -36,7 +36,7 @@ export const expressMiddleware = (flow) =>
   async function bearerAuthHandler(request, response, next) {
     let outcome = flow.decide(
       request.headers.authorization,
-      nodeOperation(flow, request.method, request.body, request.headers),
+      nodeOperation(flow, request),
       nodeSender(flow, request, protocolOf, request.originalUrl),
     );
     if (outcome instanceof Promise) outcome = await outcome;

@@ -15,7 +15,7 @@ export const bearerAuth = (mcpAuth, verify, config) => {
   return async function bearerAuthHook(request, reply) {
     let outcome = flow.decide(
       request.headers.authorization,
-      nodeOperation(flow, request.method, request.body, request.headers),
+      nodeOperation(flow, request),
       nodeSender(flow, request, protocolOf, request.raw.url),
     );
     if (outcome instanceof Promise) outcome = await outcome;

@@ -6,19 +6,26 @@ import { webOperation } from '../operation.js';
 import { webSender } from '../sender.js';
 import { answerHeaders, authorizationServerMetadataServer, resourceMetadataServer } from './shared.js';
 
-/** The outcome of a flow for a web `Request`: the AuthInfo, or the answer as a `Response`. */
-export const decideRequest = async (flow, request) => {
-  const operation = flow.readsOperation ? await webOperation(flow, request) : undefined;
-  let outcome = flow.decide(request.headers.get('authorization'), operation, webSender(flow, request));
-  if (outcome instanceof Promise) outcome = await outcome;
-  if (outcome instanceof Answer) return new Response(outcome.body, { status: outcome.status, headers: answerHeaders(outcome) });
-  return outcome;
+const responseOf = (outcome) =>
+  outcome instanceof Answer ? new Response(outcome.body, { status: outcome.status, headers: answerHeaders(outcome) }) : outcome;
+
+const decideWith = (flow, request, operation) => {
+  const outcome = flow.decide(request.headers.get('authorization'), operation, webSender(flow, request));
+  return outcome instanceof Promise ? outcome.then(responseOf) : responseOf(outcome);
 };
 
-/** `(request) => Promise<AuthInfo | Response>`. */
+/** The outcome of a flow for a web `Request`: the AuthInfo, or the answer as a `Response`; a
+ * Promise of it only when something must be awaited (the body's operation, a first fetch). What
+ * the flow rethrows is thrown (or rejected). */
+export const decideRequest = (flow, request) =>
+  flow.readsOperation
+    ? webOperation(flow, request).then((operation) => decideWith(flow, request, operation))
+    : decideWith(flow, request, undefined);
+
+/** `(request) => Promise<AuthInfo | Response>` (a rethrown error rejects it). */
 export const bearerAuth = (mcpAuth, verify, config) => {
   const flow = bearerFlowOf(mcpAuth, verify, config);
-  return (request) => decideRequest(flow, request);
+  return async (request) => decideRequest(flow, request);
 };
 
 /** The metadata answer for a web `Request`, or undefined when it is not for a metadata path. */

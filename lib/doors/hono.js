@@ -7,7 +7,8 @@ import { authorizationServerMetadataServer, resourceMetadataServer } from './sha
 export const bearerAuth = (mcpAuth, verify, config) => {
   const flow = bearerFlowOf(mcpAuth, verify, config);
   return async function bearerAuthMiddleware(c, next) {
-    const decided = await decideRequest(flow, c.req.raw);
+    let decided = decideRequest(flow, c.req.raw);
+    if (decided instanceof Promise) decided = await decided;
     if (decided instanceof Response) return decided;
     c.set('auth', decided);
     await next();
