@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testAddon } from './helpers/test-addon.mjs';
-import { Tag, answerOf, authInfoFrom, decodeDecision, decodeJwksRequest, encodeJwksAnswer, errorData, jsonArg } from '../lib/codec.js';
+import { Tag, answerOf, authInfoFrom, authInfoOfPayload, decodeDecision, decodeJwksRequest, encodeJwksAnswer, errorData, jsonArg } from '../lib/codec.js';
 import { decodeError } from '../lib/errors.js';
 import { MCPAuthTokenVerificationError } from 'mcp-auth-rs';
 
@@ -21,7 +21,10 @@ test('every decision the Rust half encodes decodes to what it stands for', () =>
     const decided = decodeDecision(encoded);
     assert.equal(decided.warning, warning ?? undefined);
     assert.equal(TAG_NAMES[decided.tag], expected.tag);
-    if (expected.tag === 'authenticated') assert.equal(decided.payload, expected.authInfo ?? '');
+    if (expected.tag === 'authenticated') {
+      assert.equal(decided.payload, `${expected.authInfoId ?? ''}${expected.authInfo ?? ''}`);
+      if (expected.authInfo) assert.deepEqual(authInfoOfPayload(decided.payload, 't').claims, JSON.parse(expected.authInfo).claims);
+    }
     if (expected.tag === 'verifyToken') assert.equal(decided.payload, '');
     if (expected.tag === 'answer') {
       const { status, body, challenge, retryAfter } = answerOf(decided.payload);
@@ -74,4 +77,28 @@ test('AuthInfo JSON becomes the reference’s AuthInfo, keys in its order', () =
   const info = authInfoFrom('{"clientId":"c","scopes":["a"],"claims":{"iss":"i","sub":"s","exp":5}}', 'tok');
   assert.deepEqual(Object.keys(info), ['issuer', 'clientId', 'scopes', 'token', 'audience', 'claims', 'expiresAt', 'subject']);
   assert.deepEqual(info, { issuer: 'i', clientId: 'c', scopes: ['a'], token: 'tok', audience: undefined, claims: { iss: 'i', sub: 's', exp: 5 }, expiresAt: 5, subject: 's' });
+});
+
+test('a repeated AuthInfo number gives a fresh copy each time, equal to a new parse of its text', () => {
+  const json = '{"clientId":"c","scopes":["a","b"],"claims":{"iss":"i","aud":["x","y"],"nested":{"deep":[{"k":1}]},"__proto__":{"p":1},"n":null}}';
+  const payload = `987654321${json}`;
+  const parsed = authInfoFrom(json, 'tok');
+  const seen = [1, 2, 3, 4].map(() => authInfoOfPayload(payload, 'tok'));
+  for (const info of seen) {
+    assert.deepStrictEqual(info, parsed);
+    assert.deepEqual(Object.keys(info.claims), Object.keys(parsed.claims));
+    assert.ok(Object.hasOwn(info.claims, '__proto__'), '__proto__ stays an own key');
+    assert.equal(Object.getPrototypeOf(info.claims), Object.prototype);
+  }
+  // Mutating what one request got changes no other request's AuthInfo.
+  seen[2].scopes.push('z');
+  seen[2].claims.aud[0] = 'changed';
+  seen[2].claims.nested.deep[0].k = 2;
+  const later = authInfoOfPayload(payload, 'other');
+  assert.deepStrictEqual(later, { ...parsed, token: 'other' });
+  for (const [a, b] of [[seen[0], seen[1]], [seen[1], later], [seen[0], later]]) {
+    assert.notEqual(a.claims, b.claims);
+    assert.notEqual(a.scopes, b.scopes);
+    assert.notEqual(a.claims.nested.deep, b.claims.nested.deep);
+  }
 });

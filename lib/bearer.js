@@ -4,7 +4,7 @@
 // AuthInfo, or an `Answer` to write. What must be rethrown is thrown.
 // A door only converts its framework's request and writes its framework's response.
 import { binding } from './native.js';
-import { Tag, answerOf, authInfoFrom, decodeDecision, jsonArg } from './codec.js';
+import { Tag, answerOf, authInfoFrom, authInfoOfPayload, decodeDecision, jsonArg } from './codec.js';
 import { answeredKind, callAsync, callSync, decodeError } from './errors.js';
 import { TRUSTED_ISSUERS, settingsJson } from './options.js';
 
@@ -124,7 +124,7 @@ export class BearerFlow {
     const decided = decodeDecision(encoded);
     if (decided.warning !== undefined) console.warn(decided.warning);
     if (decided.tag !== Tag.authenticated) return outcomeOf(decided);
-    return authInfoFrom(decided.payload, tokenOf(authorization));
+    return authInfoOfPayload(decided.payload, tokenOf(authorization));
   }
 
   async #decideCallerVerified(authorizationValue, operation) {

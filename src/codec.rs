@@ -2,7 +2,8 @@
 //! `staticTables().boundary`):
 //! - an error: `MCPAUTH:` + JSON `{ kind, code, message?, cause? }`, thrown as the message of a
 //!   napi error; inside a `cause`, `{ "\0raw": {...}, "\0message": "…" }` stands for a JS error;
-//! - a request decision: `[W<warning>\0]` then `A<AuthInfo JSON or nothing>`, `V`,
+//! - a request decision: `[W<warning>\0]` then `A<AuthInfo number><AuthInfo JSON>` (the
+//!   number in decimal, unique to that text in the process; `A` alone: the caller's own), `V`,
 //!   `R<3-digit status><Retry-After seconds or nothing>;<body>\0<WWW-Authenticate>` or
 //!   `E<encoded error or nothing>` (JSON bodies escape NUL, so the first NUL ends a body); "fetch
 //!   first" is `null`, not a string;
@@ -92,7 +93,10 @@ pub fn encode_decision(decision: &Decision, warning: Option<&str>) -> Option<Str
         Decision::FetchFirst => return None,
         Decision::Authenticated(info) => {
             encoded.push(AUTHENTICATED);
-            encoded.push_str(info.as_deref().unwrap_or(""));
+            if let Some(info) = info {
+                encoded.push_str(&info.id.to_string());
+                encoded.push_str(&info.text);
+            }
         }
         Decision::VerifyToken => encoded.push(VERIFY_TOKEN),
         Decision::Answer(response) => push_answer(&mut encoded, response),
@@ -131,7 +135,7 @@ pub fn decode_jwks_answer(answer: &str) -> HostFetchResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
+    use mcp_auth_core::bearer::AuthInfoJson;
 
     /// The decoding rules lib/codec.js follows, for the round trips.
     fn decode(encoded: &str) -> (Option<&str>, char, &str) {
@@ -149,9 +153,9 @@ mod tests {
 
     #[test]
     fn decisions_round_trip() {
-        let info: Arc<str> = Arc::from(r#"{"clientId":"c","scopes":[],"claims":{"a":"\u0000"}}"#);
+        let info = AuthInfoJson::new(r#"{"clientId":"c","scopes":[],"claims":{"a":"\u0000"}}"#.into());
         let encoded = encode_decision(&Decision::Authenticated(Some(info.clone())), Some("careful")).unwrap();
-        assert_eq!(decode(&encoded), (Some("careful"), AUTHENTICATED, &*info));
+        assert_eq!(decode(&encoded), (Some("careful"), AUTHENTICATED, &*format!("{}{}", info.id, info.text)));
         assert_eq!(decode(&encode_decision(&Decision::Authenticated(None), None).unwrap()), (None, AUTHENTICATED, ""));
         assert_eq!(decode(&encode_decision(&Decision::VerifyToken, None).unwrap()), (None, VERIFY_TOKEN, ""));
         assert_eq!(encode_decision(&Decision::FetchFirst, Some("w")), None);

@@ -4,7 +4,7 @@
 
 use crate::codec::{decode_jwks_answer, encode_decision, encode_jwks_request};
 use crate::throw::{json_arg, to_js};
-use mcp_auth_core::bearer::ErrorResponse;
+use mcp_auth_core::bearer::{AuthInfoJson, ErrorResponse};
 use mcp_auth_core::error::{AuthError, ErrorKind, ERROR_MESSAGE_KEY, ERROR_OBJECT_KEY};
 use mcp_auth_core::jose::{parse_compact, verify_signature, VerifyOptions};
 use mcp_auth_core::jwks::{HostFetchError, KeySet};
@@ -13,7 +13,6 @@ use mcp_auth_core::snake_case::snake_case_keys;
 use napi::Result;
 use napi_derive::napi;
 use serde_json::{json, Value};
-use std::sync::Arc;
 use std::time::Duration;
 
 #[napi(catch_unwind)]
@@ -42,7 +41,12 @@ pub fn codec_probe_decisions() -> String {
     };
     let unavailable = ErrorResponse { status: 503, www_authenticate: None, body: "{}".into(), retry_after: Some(5) };
     let cases = [
-        (Decision::Authenticated(Some(Arc::from(r#"{"clientId":"c","scopes":["a"],"claims":{"sub":"s"}}"#))), None),
+        (
+            Decision::Authenticated(Some(AuthInfoJson::new(
+                r#"{"clientId":"c","scopes":["a"],"claims":{"sub":"s"}}"#.into(),
+            ))),
+            None,
+        ),
         (Decision::Authenticated(None), Some("a warning")),
         (Decision::VerifyToken, None),
         (Decision::Answer(answer.clone()), Some("w")),
@@ -55,7 +59,11 @@ pub fn codec_probe_decisions() -> String {
         .iter()
         .map(|(decision, warning)| {
             let expected = match decision {
-                Decision::Authenticated(info) => json!({ "tag": "authenticated", "authInfo": info.as_deref() }),
+                Decision::Authenticated(info) => json!({
+                    "tag": "authenticated",
+                    "authInfo": info.as_ref().map(|info| &info.text),
+                    "authInfoId": info.as_ref().map(|info| info.id.to_string()),
+                }),
                 Decision::VerifyToken => json!({ "tag": "verifyToken" }),
                 Decision::Answer(r) => {
                     json!({ "tag": "answer", "status": r.status, "body": r.body, "challenge": r.www_authenticate, "retryAfter": r.retry_after })

@@ -9,7 +9,7 @@ use crate::bearer::bearer_error;
 use crate::bearer::{
     parse_scheme_and_token, unverified_issuer, Answers, AuthInfo, IssuerRule, Policy, Scheme, ScopeClaims, Thrown,
 };
-use crate::bearer::{token_error, token_refused};
+use crate::bearer::{token_error, token_refused, AuthInfoJson};
 use crate::dpop::DpopOptions;
 use crate::error::{AuthError, ErrorKind};
 use crate::introspection::{is_jwt, Introspector};
@@ -48,7 +48,7 @@ pub struct Request<'a> {
 pub enum Decision {
     /// Hand the `AuthInfo` on (`Some`: the core's, as JSON; `None`: the caller's own, which
     /// passed the policy) and continue.
-    Authenticated(Option<Arc<str>>),
+    Authenticated(Option<Arc<AuthInfoJson>>),
     /// The token goes to the caller's verify function; its result comes back to
     /// [`Guard::conclude`].
     VerifyToken,
@@ -349,7 +349,7 @@ impl Guard {
     pub async fn verify_token(&self, token: &str) -> Result<Arc<str>, AuthError> {
         match self.check_token(token, true, &mut None).await {
             Ok(Checked::Jwt(verified)) => Ok(Arc::from(verified.auth_info.to_json())),
-            Ok(Checked::Introspected(introspected)) => Ok(introspected.json.clone()),
+            Ok(Checked::Introspected(introspected)) => Ok(Arc::from(introspected.json.text.as_str())),
             Err(Halt::Failed(error)) => Err(error),
             Err(Halt::FetchFirst | Halt::VerifyToken) => Err(AuthError::type_error("verification could not complete")),
         }
@@ -398,7 +398,7 @@ impl Guard {
         request: &Request<'_>,
         may_wait: bool,
         warning: &mut Option<String>,
-    ) -> Result<Arc<str>, Halt> {
+    ) -> Result<Arc<AuthInfoJson>, Halt> {
         let dpop = self.dpop.as_ref();
         let (scheme, token) = match self.answers.profile() {
             Profile::Compat => parse_scheme_and_token(request.authorization, dpop.is_some())?,
@@ -444,7 +444,7 @@ impl Guard {
         };
         admit(&verified.auth_info)?;
         first_use().await?;
-        let auth_info: Arc<str> = Arc::from(verified.auth_info.to_json());
+        let auth_info = AuthInfoJson::new(verified.auth_info.to_json());
         if let Some(cache) = &self.verified {
             cache.insert(token, auth_info.clone(), verified.cacheable_until, verified.key_set, verified.generation);
         }

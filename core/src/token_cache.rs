@@ -2,6 +2,7 @@
 //! successful check, keyed by the whole token, bounded in entries and bytes (oldest out first),
 //! and each entry dropped at its expiry or as soon as a refetch of its key set removed a key.
 
+use crate::bearer::AuthInfoJson;
 use crate::jwks::RemoteKeySet;
 use crate::sync::lock;
 use std::collections::hash_map::RandomState;
@@ -24,7 +25,7 @@ pub const DEFAULT_LIMITS: TokenCacheLimits =
 
 struct Entry {
     token: Arc<str>,
-    auth_info: Arc<str>,
+    auth_info: Arc<AuthInfoJson>,
     /// Epoch milliseconds after which the entry is no longer used.
     expires_at_ms: f64,
     /// The key set the token was verified against, and its generation then.
@@ -50,8 +51,8 @@ pub struct TokenCache {
     inner: Mutex<Inner>,
 }
 
-fn cost(token: &str, auth_info: &str) -> usize {
-    token.len() + auth_info.len() + 64
+fn cost(token: &str, auth_info: &AuthInfoJson) -> usize {
+    token.len() + auth_info.text.len() + 64
 }
 
 impl TokenCache {
@@ -69,7 +70,7 @@ impl TokenCache {
     }
 
     /// The cached AuthInfo JSON of `token`, if still valid at `now_ms` and its key set unchanged.
-    pub fn get(&self, token: &str, now_ms: f64) -> Option<Arc<str>> {
+    pub fn get(&self, token: &str, now_ms: f64) -> Option<Arc<AuthInfoJson>> {
         let digest = self.digest(token);
         let mut inner = self.inner();
         let entry = inner.entries.get(&digest).filter(|entry| &*entry.token == token)?;
@@ -85,7 +86,7 @@ impl TokenCache {
     pub fn insert(
         &self,
         token: &str,
-        auth_info: Arc<str>,
+        auth_info: Arc<AuthInfoJson>,
         expires_at_ms: f64,
         key_set: Arc<RemoteKeySet>,
         generation: u64,
@@ -129,8 +130,8 @@ mod tests {
     use super::*;
     use crate::jwks::JwksOptions;
 
-    fn info() -> Arc<str> {
-        Arc::from("{}")
+    fn info() -> Arc<AuthInfoJson> {
+        AuthInfoJson::new("{}".into())
     }
 
     fn key_set() -> Arc<RemoteKeySet> {

@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
             AnswerRules { issuer: "https://as.example", now_seconds: 1e9, clock_tolerance: 0.0, scope_claims: claims };
         match read_body(data.to_vec(), &rules) {
             Ok(Answer::Active(introspected, _)) => {
-                let json: serde_json::Value = serde_json::from_str(&introspected.json).expect("AuthInfo JSON");
+                let json: serde_json::Value = serde_json::from_str(&introspected.json.text).expect("AuthInfo JSON");
                 assert!(json["scopes"].is_array());
             }
             Ok(Answer::Inactive) => {}

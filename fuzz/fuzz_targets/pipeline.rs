@@ -82,7 +82,7 @@ fuzz_target!(|data: &[u8]| {
         match &decided {
             Decision::Authenticated(Some(info)) => {
                 assert!(header.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("bearer ")), "{header:?}");
-                let info: Value = serde_json::from_str(info).expect("AuthInfo JSON");
+                let info: Value = serde_json::from_str(&info.text).expect("AuthInfo JSON");
                 assert!(info["scopes"].as_array().is_some_and(|a| a.iter().all(Value::is_string)));
             }
             Decision::VerifyToken => assert!(header.len() > 7),

@@ -5,6 +5,24 @@ use crate::error::{AuthError, AuthResult, ErrorKind, ERROR_MESSAGE_KEY, ERROR_OB
 use crate::jose::{Claims, JoseError};
 use crate::js_value::truthy;
 use serde_json::{json, Map, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// An AuthInfo as the boundary's JSON (`AuthInfo::to_json`), numbered: no other text made in this
+/// process has its `id`, so a consumer may keep what it parsed under the number (the JS layer
+/// does, to give a repeated token a copy instead of a new parse).
+#[derive(Debug, PartialEq)]
+pub struct AuthInfoJson {
+    pub id: u64,
+    pub text: String,
+}
+
+impl AuthInfoJson {
+    pub fn new(text: String) -> Arc<Self> {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Arc::new(Self { id: NEXT.fetch_add(1, Ordering::Relaxed), text })
+    }
+}
 
 fn bearer_error_with_text(code: &str, text: &str) -> AuthError {
     bearer_error(code).with_cause(json!({ "cause": text }))

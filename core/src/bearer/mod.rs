@@ -11,7 +11,7 @@ pub mod policy;
 pub mod scope_claims;
 
 pub use answer::{Answers, ErrorResponse, ProfileChallenge, Thrown};
-pub use auth_info::{auth_info, token_error, token_refused, unverified_issuer, AuthInfo};
+pub use auth_info::{auth_info, token_error, token_refused, unverified_issuer, AuthInfo, AuthInfoJson};
 pub use config::BearerConfig;
 pub use dpop_challenge::{proof_error, DpopChallenge, INVALID_DPOP_PROOF};
 pub use header::{bearer_error, parse_authorization, parse_scheme_and_token, Scheme};

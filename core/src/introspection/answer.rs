@@ -2,7 +2,7 @@
 //! must pass, and the `AuthInfo` it becomes.
 
 use crate::bearer::auth_info::scopes_of;
-use crate::bearer::{token_refused, AuthInfo, IssuerRule, ScopeClaims};
+use crate::bearer::{token_refused, AuthInfo, AuthInfoJson, IssuerRule, ScopeClaims};
 use crate::error::{AuthError, ServerFault};
 use crate::jose::Claims;
 use serde_json::{json, Map, Value};
@@ -13,7 +13,7 @@ use std::sync::Arc;
 pub struct Introspected {
     pub auth_info: AuthInfo,
     /// `auth_info` as the boundary's JSON, built once.
-    pub json: Arc<str>,
+    pub json: Arc<AuthInfoJson>,
 }
 
 /// What an answer says about a token.
@@ -78,7 +78,7 @@ fn read_answer(text: String, members: &Map<String, Value>, rules: &AnswerRules<'
     let client_id = members.get("client_id").and_then(Value::as_str).unwrap_or_default().to_string();
     let claims = Claims::parse(text).ok_or_else(|| AuthError::type_error("introspection answer unreadable"))?;
     let auth_info = AuthInfo { claims, client_id, scopes, default_issuer: Some(json!(rules.issuer)) };
-    let json = Arc::from(auth_info.to_json());
+    let json = AuthInfoJson::new(auth_info.to_json());
     Ok(Answer::Active(Arc::new(Introspected { auth_info, json }), exp))
 }
 
@@ -110,11 +110,11 @@ mod tests {
     #[test]
     fn auth_info_of_an_active_answer() {
         let minimal = active(json!({ "active": true }));
-        let encoded: Value = serde_json::from_str(&minimal.json).unwrap();
+        let encoded: Value = serde_json::from_str(&minimal.json.text).unwrap();
         assert_eq!(encoded, json!({ "clientId": "", "scopes": [], "claims": { "active": true }, "issuer": ISSUER }));
         let full =
             active(json!({ "active": true, "iss": ISSUER, "client_id": "c", "scope": "a b", "sub": "u", "exp": 2000 }));
-        let encoded: Value = serde_json::from_str(&full.json).unwrap();
+        let encoded: Value = serde_json::from_str(&full.json.text).unwrap();
         assert_eq!(
             (&encoded["clientId"], &encoded["scopes"], encoded.get("issuer")),
             (&json!("c"), &json!(["a", "b"]), None)

@@ -36,7 +36,9 @@ pub struct AnswerCache {
 
 fn cost(answer: &Answer) -> usize {
     match answer {
-        Answer::Active(introspected, _) => introspected.auth_info.claims.text.len() + introspected.json.len() + 128,
+        Answer::Active(introspected, _) => {
+            introspected.auth_info.claims.text.len() + introspected.json.text.len() + 128
+        }
         Answer::Inactive => 64,
     }
 }

@@ -63,7 +63,7 @@ fn active() -> Value {
 
 fn authenticated(decision: Decision) -> Value {
     match decision {
-        Decision::Authenticated(Some(json)) => serde_json::from_str(&json).unwrap(),
+        Decision::Authenticated(Some(json)) => serde_json::from_str(&json.text).unwrap(),
         other => panic!("expected AuthInfo, got {other:?}"),
     }
 }

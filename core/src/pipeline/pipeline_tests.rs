@@ -103,17 +103,21 @@ async fn success_then_answered_from_the_cache() {
     let header = bearer(&fixture.token_with(|_| {}));
     let request = Request { authorization: Some(&header), operation: None, sender: None };
     assert_eq!(guard.decide_now(&request).decision, Decision::FetchFirst, "keys are not fetched yet");
-    let Decision::Authenticated(Some(info)) = decide(&guard, Some(&header)).await else { panic!("not authenticated") };
-    let info: Value = serde_json::from_str(&info).unwrap();
+    let Decision::Authenticated(Some(first)) = decide(&guard, Some(&header)).await else { panic!("not authenticated") };
+    let info: Value = serde_json::from_str(&first.text).unwrap();
     assert_eq!(info["clientId"], json!("c1"));
     assert_eq!(info["scopes"], json!(["read", "write"]));
     assert_eq!(info["claims"]["sub"], json!("alice"));
     let again = guard.decide_now(&request);
-    assert!(matches!(again.decision, Decision::Authenticated(Some(_))), "{again:?}");
+    // A cache hit hands on the same numbered text (the JS layer keeps its parse under the number).
+    let same = |decision: &Decision| matches!(decision, Decision::Authenticated(Some(cached)) if cached.id == first.id && cached.text == first.text);
+    assert!(same(&again.decision), "{again:?}");
     // Another token signed by the same, now known, key needs no fetch either.
     let other = bearer(&fixture.token_with(|c| c["sub"] = json!("bob")));
     let now = guard.decide_now(&Request { authorization: Some(&other), operation: None, sender: None });
-    assert!(matches!(now.decision, Decision::Authenticated(Some(_))));
+    assert!(
+        matches!(&now.decision, Decision::Authenticated(Some(info)) if info.id != first.id && info.text != first.text)
+    );
     assert_eq!(fixture.server.hits(), 1);
 }
 
