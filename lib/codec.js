@@ -103,9 +103,9 @@ const copyOfJson = (value) => {
 // The parsed AuthInfo JSON of a repeated token, kept by the number the core gives each text it
 // makes (one number, one text, in the whole process): the first time a number comes back it is
 // parsed once more and kept, and from then on each request gets a copy (a cached token's call:
-// 2.4 against 3.7 µs, bench/README.md). A number seen once is only remembered (`null`), so a token
-// never repeated keeps nothing.
-// At most 1,000 numbers (the verified-token cache's default size), oldest out first.
+// 2.4 against 3.7 µs; README, Performance). A number seen once is only remembered (`null`), so a
+// token never repeated keeps nothing. At most 1,000 numbers (the verified-token cache's default
+// size), oldest out first.
 const KEPT_AUTH_INFOS = 1000;
 const keptAuthInfos = new Map();
 
