@@ -382,6 +382,18 @@ describe('b. three instances, one Redis', { skip: redisTestsSkipped() }, () => {
     assert.equal(r.status, 200, `${where} on ${instance.name}: ${detail(r)}`);
     assert.equal(r.body?.instance, instance.name, `${where}: answered by ${instance.name}`);
   };
+  /** A new opaque token on every instance while Redis does not answer (`state`: 'frozen', 'down'):
+   * each is served within the fallback limit, each instance asking the provider itself. */
+  const introspectWithoutStore = async (state, times) => {
+    const token = opaque(state);
+    for (const instance of instances) {
+      const r = await withBearer(instance, '/intro', token);
+      assertServed(r, instance, `a new opaque token, Redis ${state}`);
+      assert.ok(r.ms < FALLBACK_LIMIT_MS, `${instance.name}: introspected in ${r.ms.toFixed(0)} ms (limit ${FALLBACK_LIMIT_MS})`);
+      times.push(r.ms);
+    }
+    assert.equal(is.calls(token), 3, `each instance asks the provider itself while the store does not answer: ${is.calls(token)}`);
+  };
   const assertReplay = (r, instance, where) => {
     assert.equal(r.status, 401, `${where} on ${instance.name}: ${detail(r)}`);
     assert.equal(r.body?.error, 'invalid_dpop_proof', `${where} on ${instance.name}: body ${r.text}`);
@@ -513,14 +525,7 @@ describe('b. three instances, one Redis', { skip: redisTestsSkipped() }, () => {
         assert.ok(r.ms < REFUSAL_LIMIT_MS, `${instance.name}: answered in ${r.ms.toFixed(0)} ms (limit ${REFUSAL_LIMIT_MS})`);
         times.refused.push(r.ms);
       }
-      const token = opaque('frozen');
-      for (const instance of instances) {
-        const r = await withBearer(instance, '/intro', token);
-        assertServed(r, instance, 'a new opaque token, Redis frozen');
-        assert.ok(r.ms < FALLBACK_LIMIT_MS, `${instance.name}: introspected in ${r.ms.toFixed(0)} ms (limit ${FALLBACK_LIMIT_MS})`);
-        times.introspected.push(r.ms);
-      }
-      assert.equal(is.calls(token), 3, `each instance asks the provider itself while the store does not answer: ${is.calls(token)}`);
+      await introspectWithoutStore('frozen', times.introspected);
     } finally {
       redis.thaw();
     }
@@ -589,15 +594,8 @@ describe('b. three instances, one Redis', { skip: redisTestsSkipped() }, () => {
 
     // Introspection falls back to the provider: served, and the provider is asked (no shared level now).
     const before = is.calls();
-    const token = opaque('outage');
-    for (const instance of instances) {
-      const r = await withBearer(instance, '/intro', token);
-      assertServed(r, instance, 'a new opaque token, Redis down');
-      assert.ok(r.ms < FALLBACK_LIMIT_MS, `${instance.name}: introspected in ${r.ms.toFixed(0)} ms (limit ${FALLBACK_LIMIT_MS})`);
-      times.introspected.push(r.ms);
-    }
+    await introspectWithoutStore('down', times.introspected);
     assert.ok(is.calls() > before, `the provider was asked: ${before} → ${is.calls()}`);
-    assert.equal(is.calls(token), 3, `each instance asks the provider itself while the store is down: ${is.calls(token)}`);
     for (const instance of instances) assertServed(await withBearer(instance, '/intro', cached), instance, 'a token introspected before the outage');
 
     const span = (list) => `${Math.min(...list).toFixed(0)}–${Math.max(...list).toFixed(0)} ms`;
